@@ -1,0 +1,257 @@
+from django.db import models
+from django.urls import reverse
+
+
+def choices_constraint(field: str, choices: type[models.TextChoices], *, blank=False):
+    """A CheckConstraint that keeps `field` within `choices` in the database itself."""
+    allowed = list(choices.values) + ([""] if blank else [])
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": allowed}),
+        name=f"%(app_label)s_%(class)s_{field}_valid",
+    )
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class Confidence(models.TextChoices):
+    HIGH = "high", "High: the report's own words seen"
+    MEDIUM = "medium", "Medium: a source attributes it to the final report"
+    LOW = "low", "Low: indirect evidence only"
+
+
+class ChapterBasis(models.TextChoices):
+    STATED = "stated", "Stated by a source"
+    INFERRED = "inferred", "Inferred from the topic"
+
+
+class FigureQualifier(models.TextChoices):
+    EXACT = "exact", "Exactly"
+    MORE_THAN = "more_than", "More than"
+    APPROACHING = "approaching", "Approaching"
+    ABOUT = "about", "About"
+
+
+class SlugQuerySet(models.QuerySet):
+    """Every model loaded from fixtures is found by its slug, its natural key."""
+
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class NaturalSlugMixin:
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Review(NaturalSlugMixin, models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    chair = models.CharField(max_length=200, blank=True)
+    launched_on = models.DateField(
+        null=True, blank=True, help_text="Left empty unless a source gives the date."
+    )
+    published_on = models.DateField(
+        null=True, blank=True, help_text="Publication date of the final report."
+    )
+    page_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Pages of the final report, as a source states."
+    )
+    stated_recommendation_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many recommendations the report states it makes.",
+    )
+    summary = models.TextField(blank=True, help_text="In our own words.")
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("home")
+
+
+class Chapter(NaturalSlugMixin, models.Model):
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="chapters")
+    slug = models.SlugField(max_length=100, unique=True)
+    number = models.PositiveSmallIntegerField(help_text="As the report's contents page numbers it.")
+    title = models.CharField(max_length=300, help_text="As the report's contents page has it.")
+    summary = models.TextField(blank=True, help_text="In our own words.")
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "number"], name="recommendations_chapter_unique_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("recommendations:chapter_detail", args=[self.slug])
+
+
+class Mission(NaturalSlugMixin, models.Model):
+    """One of the five missions the review set for care-experienced people."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="missions")
+    slug = models.SlugField(max_length=100, unique=True)
+    number = models.PositiveSmallIntegerField(help_text="Order in which the source lists it.")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True, help_text="In our own words.")
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "number"], name="recommendations_mission_unique_number"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("recommendations:mission_detail", args=[self.slug])
+
+
+class RecommendationQuerySet(SlugQuerySet):
+    def for_list(self):
+        # One join for the chapter, one extra query for all rows' missions.
+        return self.select_related("chapter").prefetch_related("missions")
+
+
+class Recommendation(NaturalSlugMixin, models.Model):
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, related_name="recommendations"
+    )
+    chapter = models.ForeignKey(
+        Chapter, on_delete=models.PROTECT, related_name="recommendations"
+    )
+    chapter_basis = models.CharField(
+        max_length=10,
+        choices=ChapterBasis,
+        default=ChapterBasis.INFERRED,
+        help_text="Whether a source places it in this chapter, or we inferred it from the topic.",
+    )
+    chapter_note = models.TextField(
+        blank=True, help_text="Why it sits in this chapter, when that was inferred."
+    )
+    number = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="The report's number, only where a source gives one (e.g. 5.2).",
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200, help_text="A short title in our own words.")
+    summary = models.TextField(help_text="What it asks for, in our own words.")
+    addressed_to = models.CharField(
+        max_length=300, blank=True, help_text="Who must act, as the sources say."
+    )
+    is_headline = models.BooleanField(
+        default=False, help_text="Listed by a source among the review's main recommendations."
+    )
+    confidence = models.CharField(
+        max_length=10,
+        choices=Confidence,
+        help_text="How sure we are that the report makes this recommendation.",
+    )
+    missions = models.ManyToManyField(Mission, blank=True, related_name="recommendations")
+
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chapter__number", "slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "number"],
+                condition=~models.Q(number=""),
+                name="recommendations_recommendation_unique_number",
+            ),
+            choices_constraint("chapter_basis", ChapterBasis),
+            choices_constraint("confidence", Confidence),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("recommendations:recommendation_detail", args=[self.slug])
+
+
+class KeyFigure(NaturalSlugMixin, models.Model):
+    """A number a source states about the system or the review."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="key_figures")
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="key_figures",
+        help_text="The recommendation this figure belongs to, if any.",
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    value = models.DecimalField(max_digits=16, decimal_places=2)
+    qualifier = models.CharField(
+        max_length=12,
+        choices=FigureQualifier,
+        default=FigureQualifier.EXACT,
+        help_text="How the source qualifies the number (more than, approaching...).",
+    )
+    unit = models.CharField(max_length=50, help_text="E.g. people, children, £ per year.")
+    measures = models.CharField(max_length=300, help_text="What the number measures.")
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The year it refers to, where the source says."
+    )
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [choices_constraint("qualifier", FigureQualifier)]
+
+    def __str__(self):
+        return f"{self.measures}: {self.value} {self.unit}"
+
+    def get_absolute_url(self):
+        return reverse("recommendations:keyfigure_list") + f"#{self.slug}"
+
+
+class TimelineEvent(NaturalSlugMixin, models.Model):
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, related_name="timeline_events"
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    date = models.DateField(help_text="For month or year precision, the first day of it.")
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    title = models.CharField(max_length=300, help_text="What happened, in our own words.")
+    description = models.TextField(blank=True)
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "slug"]
+        constraints = [choices_constraint("date_precision", DatePrecision)]
+
+    def __str__(self):
+        return f"{self.date.isoformat()} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("recommendations:timelineevent_list") + f"#{self.slug}"

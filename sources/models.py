@@ -1,0 +1,353 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from recommendations.models import (
+    Chapter,
+    DatePrecision,
+    KeyFigure,
+    Mission,
+    NaturalSlugMixin,
+    Recommendation,
+    Review,
+    SlugQuerySet,
+    TimelineEvent,
+    choices_constraint,
+)
+from sources.cleaning import clean_text
+
+
+class Capture(models.TextChoices):
+    CAPTURED = "captured", "Captured: full text kept and checked"
+    CITED = "cited", "Cited: known by its address only"
+
+
+class SourceKind(models.TextChoices):
+    NEWS = "news", "News article"
+    PRESS_RELEASE = "press_release", "Press release"
+    BLOG = "blog", "Blog post"
+    NEWSLETTER = "newsletter", "Newsletter"
+    REPORT = "report", "Report"
+    PARLIAMENT = "parliament", "Parliamentary record"
+    GOVERNMENT = "government", "Government page"
+    WEB_PAGE = "web_page", "Web page"
+
+
+class OrganisationKind(models.TextChoices):
+    CHARITY = "charity", "Charity"
+    ROYAL_COLLEGE = "royal_college", "Royal college"
+    GOVERNMENT = "government", "Government department"
+    REGULATOR = "regulator", "Regulator"
+    UNIVERSITY = "university", "University"
+    PROFESSIONAL_BODY = "professional_body", "Professional body"
+    COMMISSIONER = "commissioner", "Commissioner"
+    REVIEW = "review", "The review itself"
+    LOCAL_GOVERNMENT = "local_government", "Local government"
+    RESEARCH = "research", "Research or evidence body"
+    PARLIAMENT = "parliament", "Parliament"
+    OTHER = "other", "Other"
+
+
+class Moment(models.TextChoices):
+    REVIEW_LAUNCH = "review_launch", "Review launch"
+    FINAL_REPORT = "final_report", "Final report"
+    GOVERNMENT_RESPONSE = "government_response", "Government response"
+
+
+class Stance(models.TextChoices):
+    WELCOMES = "welcomes", "Welcomes"
+    MIXED = "mixed", "Mixed"
+    CRITICAL = "critical", "Critical"
+    NEUTRAL = "neutral", "Neutral"
+
+
+class SourceDocument(NaturalSlugMixin, models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    published_on = models.DateField(
+        null=True, blank=True, help_text="Only where the document itself gives a date."
+    )
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    kind = models.CharField(max_length=20, choices=SourceKind)
+    capture = models.CharField(
+        max_length=10,
+        choices=Capture,
+        help_text="Captured sources keep their full text; every excerpt must be found in it.",
+    )
+    url = models.URLField(max_length=500, blank=True, help_text="Where it was published, if known.")
+    raw_text = models.TextField(blank=True, help_text="The text exactly as captured.")
+    cleaned_text = models.TextField(
+        blank=True, editable=False, help_text="Derived from the raw text on save."
+    )
+    description = models.TextField(blank=True, help_text="What it is, in our own words.")
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            choices_constraint("kind", SourceKind),
+            choices_constraint("capture", Capture),
+            choices_constraint("date_precision", DatePrecision),
+            models.CheckConstraint(
+                condition=~models.Q(capture=Capture.CAPTURED, raw_text=""),
+                name="sources_sourcedocument_captured_has_text",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.cleaned_text = clean_text(self.raw_text)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("sources:sourcedocument_detail", args=[self.slug])
+
+    @property
+    def is_captured(self):
+        return self.capture == Capture.CAPTURED
+
+    def check_quotation(self, field: str, text: str) -> None:
+        """Raise a ValidationError on `field` unless `text` is found, word for word,
+        in this source's cleaned text. Cited sources cannot be checked."""
+        if not self.is_captured or not text:
+            return
+        if text not in self.cleaned_text:
+            raise ValidationError(
+                {field: f"Not found word for word in the captured source “{self.slug}”: {text!r}"}
+            )
+
+
+class Organisation(NaturalSlugMixin, models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=OrganisationKind)
+    url = models.URLField(max_length=500, blank=True)
+    description = models.TextField(blank=True, help_text="Who they are, in our own words.")
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [choices_constraint("kind", OrganisationKind)]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sources:organisation_detail", args=[self.slug])
+
+
+class StakeholderResponse(NaturalSlugMixin, models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="responses"
+    )
+    person = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=200, blank=True)
+    responded_on = models.DateField(
+        null=True, blank=True, help_text="Left empty unless a source gives the date."
+    )
+    is_date_approximate = models.BooleanField(
+        default=False, help_text="The date is the page's publication date, not the statement's."
+    )
+    moment = models.CharField(
+        max_length=20, choices=Moment, help_text="What the response responds to."
+    )
+    stance = models.CharField(max_length=10, choices=Stance)
+    summary = models.TextField(help_text="What they said, in our own words.")
+    quotation = models.TextField(
+        blank=True, help_text="Exactly as the source has it, misspellings included."
+    )
+    source = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="responses"
+    )
+    recommendations = models.ManyToManyField(
+        Recommendation, blank=True, related_name="responses"
+    )
+    chapters = models.ManyToManyField(Chapter, blank=True, related_name="responses")
+    missions = models.ManyToManyField(Mission, blank=True, related_name="responses")
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-responded_on", "slug"]
+        constraints = [
+            choices_constraint("moment", Moment),
+            choices_constraint("stance", Stance),
+        ]
+
+    def __str__(self):
+        who = f"{self.person}, {self.organisation}" if self.person else str(self.organisation)
+        return f"{who} on the {self.get_moment_display().lower()}"
+
+    def get_absolute_url(self):
+        return reverse("sources:stakeholderresponse_detail", args=[self.slug])
+
+    def clean(self):
+        if self.source_id:
+            self.source.check_quotation("quotation", self.quotation)
+
+
+class Publication(NaturalSlugMixin, models.Model):
+    """Related evidence that a source mentions."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    url = models.URLField(max_length=500, blank=True)
+    findings = models.TextField(blank=True, help_text="What it found, in our own words.")
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("sources:publication_list") + f"#{self.slug}"
+
+
+class ChapterTitle(NaturalSlugMixin, models.Model):
+    """A title a source gives a chapter, which may differ from the contents page."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="titles")
+    source = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="chapter_titles"
+    )
+    title = models.CharField(max_length=300, help_text="Exactly as the source has it.")
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["chapter__number", "slug"]
+
+    def __str__(self):
+        return f"{self.title} ({self.source})"
+
+    def get_absolute_url(self):
+        return self.chapter.get_absolute_url()
+
+    def clean(self):
+        if self.source_id:
+            self.source.check_quotation("title", self.title)
+
+
+# The records a citation can support; exactly one is set on each citation.
+CITATION_TARGETS = [
+    "review",
+    "chapter",
+    "recommendation",
+    "key_figure",
+    "timeline_event",
+    "publication",
+]
+
+
+class Citation(NaturalSlugMixin, models.Model):
+    """Provenance: a source states something about one record, in these exact words."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    source = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="citations"
+    )
+    excerpt = models.TextField(help_text="Exactly as the source has it.")
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    chapter = models.ForeignKey(
+        Chapter, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+    key_figure = models.ForeignKey(
+        KeyFigure, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+    timeline_event = models.ForeignKey(
+        TimelineEvent,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+    )
+
+    objects = SlugQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(
+                # Exactly one target: the sum of "is set" flags is one.
+                condition=models.Q(
+                    *[
+                        models.Q(
+                            **{f"{target}__isnull": target != chosen for target in CITATION_TARGETS}
+                        )
+                        for chosen in CITATION_TARGETS
+                    ],
+                    _connector=models.Q.OR,
+                ),
+                name="sources_citation_exactly_one_target",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source}: “{self.excerpt[:60]}”"
+
+    def get_absolute_url(self):
+        return self.source.get_absolute_url() + f"#{self.slug}"
+
+    @property
+    def target(self):
+        return next(
+            (getattr(self, name) for name in CITATION_TARGETS if getattr(self, f"{name}_id")),
+            None,
+        )
+
+    def clean(self):
+        set_targets = [name for name in CITATION_TARGETS if getattr(self, f"{name}_id")]
+        if len(set_targets) != 1:
+            raise ValidationError(
+                "A citation supports exactly one record: set one of "
+                + ", ".join(CITATION_TARGETS)
+                + "."
+            )
+        if self.source_id:
+            self.source.check_quotation("excerpt", self.excerpt)
+
+
+class LoadedRecord(models.Model):
+    """What the reload command last wrote for one fixture record.
+
+    A record whose current content differs from its digest here was edited by staff
+    since the last load; the reload keeps it unless told to --force."""
+
+    model = models.CharField(max_length=100)
+    key = models.CharField(max_length=200, help_text="The record's natural key.")
+    digest = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["model", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "key"], name="sources_loadedrecord_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.model} {self.key}"
