@@ -58,7 +58,9 @@ class Review(NaturalSlugMixin, models.Model):
         null=True, blank=True, help_text="Publication date of the final report."
     )
     page_count = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Pages of the final report, as a source states."
+        null=True,
+        blank=True,
+        help_text="Pages of the final report, as a source states.",
     )
     stated_recommendation_count = models.PositiveIntegerField(
         null=True,
@@ -80,10 +82,16 @@ class Review(NaturalSlugMixin, models.Model):
 
 
 class Chapter(NaturalSlugMixin, models.Model):
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="chapters")
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, related_name="chapters"
+    )
     slug = models.SlugField(max_length=100, unique=True)
-    number = models.PositiveSmallIntegerField(help_text="As the report's contents page numbers it.")
-    title = models.CharField(max_length=300, help_text="As the report's contents page has it.")
+    number = models.PositiveSmallIntegerField(
+        help_text="As the report's contents page numbers it."
+    )
+    title = models.CharField(
+        max_length=300, help_text="As the report's contents page has it."
+    )
     summary = models.TextField(blank=True, help_text="In our own words.")
 
     objects = SlugQuerySet.as_manager()
@@ -92,7 +100,8 @@ class Chapter(NaturalSlugMixin, models.Model):
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["review", "number"], name="recommendations_chapter_unique_number"
+                fields=["review", "number"],
+                name="recommendations_chapter_unique_number",
             )
         ]
 
@@ -106,9 +115,13 @@ class Chapter(NaturalSlugMixin, models.Model):
 class Mission(NaturalSlugMixin, models.Model):
     """One of the five missions the review set for care-experienced people."""
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="missions")
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, related_name="missions"
+    )
     slug = models.SlugField(max_length=100, unique=True)
-    number = models.PositiveSmallIntegerField(help_text="Order in which the source lists it.")
+    number = models.PositiveSmallIntegerField(
+        help_text="Order in which the source lists it."
+    )
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, help_text="In our own words.")
 
@@ -118,7 +131,8 @@ class Mission(NaturalSlugMixin, models.Model):
         ordering = ["number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["review", "number"], name="recommendations_mission_unique_number"
+                fields=["review", "number"],
+                name="recommendations_mission_unique_number",
             )
         ]
 
@@ -157,25 +171,30 @@ class Recommendation(NaturalSlugMixin, models.Model):
         help_text="The report's number, only where a source gives one (e.g. 5.2).",
     )
     slug = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=200, help_text="A short title in our own words.")
+    title = models.CharField(
+        max_length=200, help_text="A short title in our own words."
+    )
     summary = models.TextField(help_text="What it asks for, in our own words.")
     addressed_to = models.CharField(
         max_length=300, blank=True, help_text="Who must act, as the sources say."
     )
     is_headline = models.BooleanField(
-        default=False, help_text="Listed by a source among the review's main recommendations."
+        default=False,
+        help_text="Listed by a source among the review's main recommendations.",
     )
     confidence = models.CharField(
         max_length=10,
         choices=Confidence,
         help_text="How sure we are that the report makes this recommendation.",
     )
-    missions = models.ManyToManyField(Mission, blank=True, related_name="recommendations")
+    missions = models.ManyToManyField(
+        Mission, blank=True, related_name="recommendations"
+    )
 
     objects = RecommendationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["chapter__number", "slug"]
+        ordering = ["slug"]
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "number"],
@@ -196,7 +215,9 @@ class Recommendation(NaturalSlugMixin, models.Model):
 class KeyFigure(NaturalSlugMixin, models.Model):
     """A number a source states about the system or the review."""
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="key_figures")
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, related_name="key_figures"
+    )
     recommendation = models.ForeignKey(
         Recommendation,
         on_delete=models.SET_NULL,
@@ -213,7 +234,9 @@ class KeyFigure(NaturalSlugMixin, models.Model):
         default=FigureQualifier.EXACT,
         help_text="How the source qualifies the number (more than, approaching...).",
     )
-    unit = models.CharField(max_length=50, help_text="E.g. people, children, £ per year.")
+    unit = models.CharField(
+        max_length=50, help_text="E.g. people, children, £ per year."
+    )
     measures = models.CharField(max_length=300, help_text="What the number measures.")
     year = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The year it refers to, where the source says."
@@ -237,11 +260,15 @@ class TimelineEvent(NaturalSlugMixin, models.Model):
         Review, on_delete=models.PROTECT, related_name="timeline_events"
     )
     slug = models.SlugField(max_length=100, unique=True)
-    date = models.DateField(help_text="For month or year precision, the first day of it.")
+    date = models.DateField(
+        help_text="For month or year precision, the first day of it."
+    )
     date_precision = models.CharField(
         max_length=5, choices=DatePrecision, default=DatePrecision.DAY
     )
-    title = models.CharField(max_length=300, help_text="What happened, in our own words.")
+    title = models.CharField(
+        max_length=300, help_text="What happened, in our own words."
+    )
     description = models.TextField(blank=True)
 
     objects = SlugQuerySet.as_manager()

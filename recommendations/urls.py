@@ -4,8 +4,16 @@ from recommendations import views
 
 app_name = "recommendations"
 urlpatterns = [
-    path("chapters/<slug:slug>/", views.ChapterDetailView.as_view(), name="chapter_detail"),
-    path("missions/<slug:slug>/", views.MissionDetailView.as_view(), name="mission_detail"),
+    path(
+        "chapters/<slug:slug>/",
+        views.ChapterDetailView.as_view(),
+        name="chapter_detail",
+    ),
+    path(
+        "missions/<slug:slug>/",
+        views.MissionDetailView.as_view(),
+        name="mission_detail",
+    ),
     path(
         "recommendations/<slug:slug>/",
         views.RecommendationDetailView.as_view(),

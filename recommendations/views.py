@@ -10,7 +10,7 @@ from recommendations.models import (
     Review,
     TimelineEvent,
 )
-from sources.models import ChapterTitle
+from sources.models import ChapterTitle, StakeholderResponse
 
 
 def home(request):
@@ -19,9 +19,17 @@ def home(request):
         "home.html",
         {
             "review": Review.objects.first(),
-            "chapters": Chapter.objects.annotate(n_recommendations=Count("recommendations")),
-            "missions": Mission.objects.annotate(n_recommendations=Count("recommendations")),
-            "recommendations": Recommendation.objects.for_list(),
+            # Django drops Meta.ordering from GROUP BY queries: order them again.
+            "chapters": Chapter.objects.annotate(
+                n_recommendations=Count("recommendations")
+            ).order_by("number"),
+            "missions": Mission.objects.annotate(
+                n_recommendations=Count("recommendations")
+            ).order_by("number"),
+            # Grouped by chapter on the page; missions are not shown there.
+            "recommendations": Recommendation.objects.select_related(
+                "chapter"
+            ).order_by("chapter__number", "slug"),
         },
     )
 
@@ -31,7 +39,9 @@ class ChapterDetailView(DetailView):
 
     def get_queryset(self):
         return Chapter.objects.prefetch_related(
-            Prefetch("recommendations", queryset=Recommendation.objects.order_by("slug")),
+            Prefetch(
+                "recommendations", queryset=Recommendation.objects.order_by("slug")
+            ),
             Prefetch("titles", queryset=ChapterTitle.objects.select_related("source")),
             "citations__source",
         )
@@ -42,7 +52,10 @@ class MissionDetailView(DetailView):
 
     def get_queryset(self):
         return Mission.objects.prefetch_related(
-            Prefetch("recommendations", queryset=Recommendation.objects.for_list())
+            Prefetch(
+                "recommendations",
+                queryset=Recommendation.objects.select_related("chapter"),
+            )
         )
 
 
@@ -50,8 +63,11 @@ class RecommendationDetailView(DetailView):
     template_name = "recommendations/recommendation_detail.html"
 
     def get_queryset(self):
+        responses = StakeholderResponse.objects.select_related("organisation", "source")
         return Recommendation.objects.for_list().prefetch_related(
-            "key_figures", "citations__source", "responses__organisation"
+            "key_figures",
+            "citations__source",
+            Prefetch("responses", queryset=responses),
         )
 
 

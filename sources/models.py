@@ -77,12 +77,16 @@ class SourceDocument(NaturalSlugMixin, models.Model):
         choices=Capture,
         help_text="Captured sources keep their full text; every excerpt must be found in it.",
     )
-    url = models.URLField(max_length=500, blank=True, help_text="Where it was published, if known.")
+    url = models.URLField(
+        max_length=500, blank=True, help_text="Where it was published, if known."
+    )
     raw_text = models.TextField(blank=True, help_text="The text exactly as captured.")
     cleaned_text = models.TextField(
         blank=True, editable=False, help_text="Derived from the raw text on save."
     )
-    description = models.TextField(blank=True, help_text="What it is, in our own words.")
+    description = models.TextField(
+        blank=True, help_text="What it is, in our own words."
+    )
 
     objects = SlugQuerySet.as_manager()
 
@@ -119,7 +123,9 @@ class SourceDocument(NaturalSlugMixin, models.Model):
             return
         if text not in self.cleaned_text:
             raise ValidationError(
-                {field: f"Not found word for word in the captured source “{self.slug}”: {text!r}"}
+                {
+                    field: f"Not found word for word in the captured source “{self.slug}”: {text!r}"
+                }
             )
 
 
@@ -128,7 +134,9 @@ class Organisation(NaturalSlugMixin, models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=OrganisationKind)
     url = models.URLField(max_length=500, blank=True)
-    description = models.TextField(blank=True, help_text="Who they are, in our own words.")
+    description = models.TextField(
+        blank=True, help_text="Who they are, in our own words."
+    )
 
     objects = SlugQuerySet.as_manager()
 
@@ -154,7 +162,8 @@ class StakeholderResponse(NaturalSlugMixin, models.Model):
         null=True, blank=True, help_text="Left empty unless a source gives the date."
     )
     is_date_approximate = models.BooleanField(
-        default=False, help_text="The date is the page's publication date, not the statement's."
+        default=False,
+        help_text="The date is the page's publication date, not the statement's.",
     )
     moment = models.CharField(
         max_length=20, choices=Moment, help_text="What the response responds to."
@@ -183,7 +192,11 @@ class StakeholderResponse(NaturalSlugMixin, models.Model):
         ]
 
     def __str__(self):
-        who = f"{self.person}, {self.organisation}" if self.person else str(self.organisation)
+        who = (
+            f"{self.person}, {self.organisation}"
+            if self.person
+            else str(self.organisation)
+        )
         return f"{who} on the {self.get_moment_display().lower()}"
 
     def get_absolute_url(self):
@@ -201,7 +214,9 @@ class Publication(NaturalSlugMixin, models.Model):
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200)
     url = models.URLField(max_length=500, blank=True)
-    findings = models.TextField(blank=True, help_text="What it found, in our own words.")
+    findings = models.TextField(
+        blank=True, help_text="What it found, in our own words."
+    )
 
     objects = SlugQuerySet.as_manager()
 
@@ -219,7 +234,9 @@ class ChapterTitle(NaturalSlugMixin, models.Model):
     """A title a source gives a chapter, which may differ from the contents page."""
 
     slug = models.SlugField(max_length=100, unique=True)
-    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="titles")
+    chapter = models.ForeignKey(
+        Chapter, on_delete=models.CASCADE, related_name="titles"
+    )
     source = models.ForeignKey(
         SourceDocument, on_delete=models.PROTECT, related_name="chapter_titles"
     )
@@ -228,7 +245,7 @@ class ChapterTitle(NaturalSlugMixin, models.Model):
     objects = SlugQuerySet.as_manager()
 
     class Meta:
-        ordering = ["chapter__number", "slug"]
+        ordering = ["slug"]
 
     def __str__(self):
         return f"{self.title} ({self.source})"
@@ -261,10 +278,18 @@ class Citation(NaturalSlugMixin, models.Model):
     )
     excerpt = models.TextField(help_text="Exactly as the source has it.")
     review = models.ForeignKey(
-        Review, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        Review,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     chapter = models.ForeignKey(
-        Chapter, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        Chapter,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     recommendation = models.ForeignKey(
         Recommendation,
@@ -274,7 +299,11 @@ class Citation(NaturalSlugMixin, models.Model):
         related_name="citations",
     )
     key_figure = models.ForeignKey(
-        KeyFigure, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        KeyFigure,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
     timeline_event = models.ForeignKey(
         TimelineEvent,
@@ -284,7 +313,11 @@ class Citation(NaturalSlugMixin, models.Model):
         related_name="citations",
     )
     publication = models.ForeignKey(
-        Publication, on_delete=models.CASCADE, null=True, blank=True, related_name="citations"
+        Publication,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
     )
 
     objects = SlugQuerySet.as_manager()
@@ -297,7 +330,10 @@ class Citation(NaturalSlugMixin, models.Model):
                 condition=models.Q(
                     *[
                         models.Q(
-                            **{f"{target}__isnull": target != chosen for target in CITATION_TARGETS}
+                            **{
+                                f"{target}__isnull": target != chosen
+                                for target in CITATION_TARGETS
+                            }
                         )
                         for chosen in CITATION_TARGETS
                     ],
@@ -316,7 +352,11 @@ class Citation(NaturalSlugMixin, models.Model):
     @property
     def target(self):
         return next(
-            (getattr(self, name) for name in CITATION_TARGETS if getattr(self, f"{name}_id")),
+            (
+                getattr(self, name)
+                for name in CITATION_TARGETS
+                if getattr(self, f"{name}_id")
+            ),
             None,
         )
 
@@ -346,7 +386,9 @@ class LoadedRecord(models.Model):
     class Meta:
         ordering = ["model", "key"]
         constraints = [
-            models.UniqueConstraint(fields=["model", "key"], name="sources_loadedrecord_unique")
+            models.UniqueConstraint(
+                fields=["model", "key"], name="sources_loadedrecord_unique"
+            )
         ]
 
     def __str__(self):

@@ -1,7 +1,15 @@
 from django.db.models import Prefetch
 from django.views.generic import DetailView, ListView
 
-from sources.models import Organisation, Publication, SourceDocument, StakeholderResponse
+from sources.highlighting import highlight
+from sources.models import (
+    CITATION_TARGETS,
+    Citation,
+    Organisation,
+    Publication,
+    SourceDocument,
+    StakeholderResponse,
+)
 
 
 class SourceDocumentDetailView(DetailView):
@@ -9,10 +17,26 @@ class SourceDocumentDetailView(DetailView):
 
     def get_queryset(self):
         return SourceDocument.objects.prefetch_related(
-            "citations",
+            # Joined in the same query: the record each citation supports.
             Prefetch(
-                "responses", queryset=StakeholderResponse.objects.select_related("organisation")
+                "citations",
+                queryset=Citation.objects.select_related(*CITATION_TARGETS),
             ),
+            Prefetch(
+                "responses",
+                queryset=StakeholderResponse.objects.select_related("organisation"),
+            ),
+        )
+
+    def get_context_data(self, **kwargs):
+        source = self.object
+        passages = [(c.slug, c.excerpt) for c in source.citations.all()]
+        passages += [(r.slug, r.quotation) for r in source.responses.all()]
+        segments = highlight(source.cleaned_text, passages)
+        return super().get_context_data(
+            segments=segments,
+            highlighted=[segment.anchor for segment in segments if segment.anchor],
+            **kwargs,
         )
 
 
@@ -21,7 +45,10 @@ class OrganisationDetailView(DetailView):
 
     def get_queryset(self):
         return Organisation.objects.prefetch_related(
-            Prefetch("responses", queryset=StakeholderResponse.objects.select_related("source"))
+            Prefetch(
+                "responses",
+                queryset=StakeholderResponse.objects.select_related("source"),
+            )
         )
 
 

@@ -1,0 +1,332 @@
+import json
+import shutil
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from recommendations.models import Recommendation
+from sources.cleaning import clean_text
+from sources.loading import FIXTURE_FILES
+from sources.models import ChapterTitle, Citation, SourceDocument, StakeholderResponse
+
+FIXTURES = Path(settings.FIXTURE_DIRS[0])
+MODELS = [apps.get_model(label) for _, label in FIXTURE_FILES]
+
+pytestmark = pytest.mark.django_db
+
+
+def load(*args, fixtures=None, verbosity=1):
+    out = StringIO()
+    if fixtures is not None:
+        args = (*args, "--fixtures", str(fixtures))
+    call_command("load_review", *args, stdout=out, verbosity=verbosity)
+    return out.getvalue()
+
+
+def snapshot():
+    """Every row of every fixture model and its many-to-many links, in a stable order."""
+    state = {}
+    for model in MODELS:
+        rows = list(model.objects.order_by("pk").values())
+        for m2m in model._meta.many_to_many:
+            through = getattr(model, m2m.name).through
+            rows.append(sorted(through.objects.values_list(*[
+                f.attname for f in through._meta.concrete_fields if not f.primary_key
+            ])))
+        state[model._meta.label] = rows
+    return state
+
+
+@pytest.fixture
+def fixtures(tmp_path):
+    """A copy of the shipped fixtures that a test may change."""
+    folder = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, folder)
+    return folder
+
+
+def read(folder, name):
+    return json.loads((folder / name).read_text(encoding="utf-8"))
+
+
+def write(folder, name, records):
+    (folder / name).write_text(json.dumps(records, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def find(records, slug):
+    return next(r for r in records if r["fields"]["slug"] == slug)
+
+
+def test_shipped_fixtures_load_every_file():
+    out = load()
+    assert "Loaded." in out
+    for model in MODELS:
+        assert model.objects.exists(), f"no {model._meta.label} loaded"
+
+
+def test_second_load_changes_nothing_and_says_so():
+    load()
+    before = snapshot()
+    out = load()
+    assert "No changes" in out
+    assert snapshot() == before
+
+
+def test_dry_run_writes_nothing_but_shows_the_plan():
+    out = load("--dry-run")
+    assert "Dry run: nothing was written." in out
+    assert "created" in out
+    assert not Recommendation.objects.exists()
+
+
+def test_quiet_load_prints_nothing():
+    assert load(verbosity=0) == ""
+    assert Recommendation.objects.exists()
+
+
+def test_captured_texts_are_kept_byte_for_byte():
+    load()
+    captured = SourceDocument.objects.filter(capture="captured")
+    assert captured.count() == len(list((FIXTURES / "documents").glob("*.txt")))
+    for source in captured:
+        raw = (FIXTURES / "documents" / f"{source.slug}.txt").read_bytes()
+        assert source.raw_text.encode("utf-8") == raw
+        assert source.cleaned_text == clean_text(source.raw_text)
+
+
+def test_every_quotation_and_excerpt_is_found_in_its_captured_source():
+    load()
+    checked = 0
+    for model, field in [
+        (Citation, "excerpt"),
+        (StakeholderResponse, "quotation"),
+        (ChapterTitle, "title"),
+    ]:
+        for record in model.objects.filter(source__capture="captured").select_related("source"):
+            assert getattr(record, field) in record.source.cleaned_text, record.slug
+            checked += 1
+    assert checked > 20
+
+
+def test_every_curated_record_points_back_to_a_source():
+    load()
+    for model in [apps.get_model("recommendations", name) for name in
+                  ["review", "chapter", "recommendation", "keyfigure", "timelineevent"]]:
+        for record in model.objects.all():
+            assert record.citations.exists(), f"{model._meta.label} {record.slug} has no source"
+    assert not StakeholderResponse.objects.filter(source__isnull=True).exists()
+
+
+def corrupt_json(folder):
+    (folder / "recommendations.json").write_text('[{"model": "recommendations.recommendation",')
+    return "recommendations.json", "malformed JSON at line 1"
+
+
+def unknown_field(folder):
+    records = read(folder, "recommendations.json")
+    records[1]["fields"]["colour"] = "blue"
+    write(folder, "recommendations.json", records)
+    slug = records[1]["fields"]["slug"]
+    return "recommendations.json", f"record 2 ({slug}), field 'colour': unknown field"
+
+
+def missing_reference(folder):
+    records = read(folder, "recommendations.json")
+    records[0]["fields"]["chapter"] = ["no-such-chapter"]
+    write(folder, "recommendations.json", records)
+    slug = records[0]["fields"]["slug"]
+    return "recommendations.json", f"record 1 ({slug}), field 'chapter': refers to"
+
+
+def duplicate_key(folder):
+    records = read(folder, "organisations.json")
+    records.append(records[0])
+    write(folder, "organisations.json", records)
+    slug = records[0]["fields"]["slug"]
+    return "organisations.json", f"record {len(records)} ({slug}), field 'slug': duplicate key"
+
+
+def quotation_not_in_source(folder):
+    records = read(folder, "stakeholder_responses.json")
+    index, record = next(
+        (i, r) for i, r in enumerate(records, 1) if r["fields"]["quotation"]
+        and r["fields"]["source"][0] != "final-report"
+    )
+    record["fields"]["quotation"] += " and some words nobody said"
+    write(folder, "stakeholder_responses.json", records)
+    slug = record["fields"]["slug"]
+    return "stakeholder_responses.json", f"record {index} ({slug}), field 'quotation': Not found"
+
+
+def date_not_a_date(folder):
+    records = read(folder, "reviews.json")
+    records[0]["fields"]["published_on"] = "2022-02-30"
+    write(folder, "reviews.json", records)
+    slug = records[0]["fields"]["slug"]
+    return "reviews.json", f"record 1 ({slug}), field 'published_on': "
+
+
+def not_utf8(folder):
+    path = folder / "organisations.json"
+    path.write_bytes(path.read_bytes().replace("’".encode(), "’".encode("cp1252"), 1)
+                     .replace(b"[", b"[\xff", 1))
+    return "organisations.json", "not UTF-8"
+
+
+def document_not_utf8(folder):
+    path = next((folder / "documents").glob("*.txt"))
+    path.write_bytes(b"\xff" + path.read_bytes())
+    return f"documents/{path.name}", "not UTF-8"
+
+
+def carries_database_id(folder):
+    records = read(folder, "missions.json")
+    records[0]["pk"] = 7
+    write(folder, "missions.json", records)
+    return "missions.json", "field 'pk': fixtures must not carry database ids"
+
+
+def invalid_choice(folder):
+    records = read(folder, "stakeholder_responses.json")
+    records[0]["fields"]["stance"] = "ecstatic"
+    write(folder, "stakeholder_responses.json", records)
+    return "stakeholder_responses.json", "field 'stance': Value 'ecstatic' is not a valid choice"
+
+
+BAD_INPUTS = [
+    corrupt_json,
+    unknown_field,
+    missing_reference,
+    duplicate_key,
+    quotation_not_in_source,
+    date_not_a_date,
+    not_utf8,
+    document_not_utf8,
+    carries_database_id,
+    invalid_choice,
+]
+
+
+@pytest.mark.parametrize("spoil", BAD_INPUTS, ids=[f.__name__ for f in BAD_INPUTS])
+def test_bad_input_stops_the_load_and_leaves_the_database_as_it_was(fixtures, spoil):
+    load()
+    Recommendation.objects.filter(pk=Recommendation.objects.first().pk).update(title="Edited")
+    before = snapshot()
+    filename, message = spoil(fixtures)
+    with pytest.raises(CommandError) as error:
+        load("--force", "--prune", fixtures=fixtures)
+    assert filename in str(error.value)
+    assert message in str(error.value)
+    assert snapshot() == before
+
+
+def test_bad_input_on_an_empty_database_writes_nothing(fixtures):
+    missing_reference(fixtures)
+    with pytest.raises(CommandError):
+        load(fixtures=fixtures)
+    assert all(not model.objects.exists() for model in MODELS)
+
+
+def test_command_exits_non_zero_on_bad_input(fixtures, tmp_path):
+    import subprocess
+    import sys
+
+    corrupt_json(fixtures)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_review", "--fixtures", str(fixtures)],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        },
+    )
+    assert result.returncode != 0
+    assert "recommendations.json" in result.stderr
+
+
+def test_fixture_change_updates_a_record_nobody_edited(fixtures):
+    load()
+    records = read(fixtures, "recommendations.json")
+    slug = records[0]["fields"]["slug"]
+    records[0]["fields"]["summary"] = "A corrected summary."
+    write(fixtures, "recommendations.json", records)
+    out = load(fixtures=fixtures)
+    assert Recommendation.objects.get(slug=slug).summary == "A corrected summary."
+    assert "Loaded." in out
+
+
+def test_staff_edit_survives_a_reload_and_is_overwritten_only_with_force():
+    load()
+    recommendation = Recommendation.objects.first()
+    original = recommendation.summary
+    recommendation.summary = "A curator's better summary."
+    recommendation.save()
+
+    out = load()
+    assert f"kept {recommendation.slug}: edited by staff" in out
+    recommendation.refresh_from_db()
+    assert recommendation.summary == "A curator's better summary."
+
+    out = load("--force")
+    assert f"overwrote staff edits to {recommendation.slug}" in out
+    recommendation.refresh_from_db()
+    assert recommendation.summary == original
+    assert "No changes" in load()
+
+
+def test_staff_edit_to_many_to_many_links_is_kept():
+    load()
+    recommendation = Recommendation.objects.filter(missions__isnull=False).first()
+    recommendation.missions.clear()
+    out = load()
+    assert f"kept {recommendation.slug}" in out
+    assert not recommendation.missions.exists()
+
+
+def test_removed_record_goes_only_with_prune(fixtures):
+    load()
+    citations = read(fixtures, "citations.json")
+    records = read(fixtures, "key_figures.json")
+    gone = records.pop()["fields"]["slug"]
+    write(fixtures, "key_figures.json", records)
+    write(
+        fixtures,
+        "citations.json",
+        [c for c in citations if c["fields"].get("key_figure") != [gone]],
+    )
+    KeyFigure = apps.get_model("recommendations", "keyfigure")
+
+    out = load(fixtures=fixtures)
+    assert f"kept {gone}: gone from the fixtures, removed only with --prune" in out
+    assert KeyFigure.objects.filter(slug=gone).exists()
+
+    out = load("--prune", fixtures=fixtures)
+    assert f"removed {gone}" in out
+    assert not KeyFigure.objects.filter(slug=gone).exists()
+
+
+def test_records_added_by_staff_are_never_pruned(review):
+    load()
+    KeyFigure = apps.get_model("recommendations", "keyfigure")
+    KeyFigure.objects.create(
+        review=review, slug="staff-figure", value=1, unit="people", measures="Staff-added"
+    )
+    out = load("--prune")
+    assert "kept staff-figure: added by staff" in out
+    assert KeyFigure.objects.filter(slug="staff-figure").exists()
+
+
+def test_table_reports_each_outcome_per_model():
+    out = load()
+    header = out.splitlines()[0].split()
+    assert header == ["model", "created", "updated", "unchanged", "kept", "removed"]
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]}
+    n = Recommendation.objects.count()
+    assert rows["recommendations.recommendation"] == [str(n), "0", "0", "0", "0"]
