@@ -116,17 +116,40 @@ class SourceDocument(NaturalSlugMixin, models.Model):
     def is_captured(self):
         return self.capture == Capture.CAPTURED
 
+    def locate(self, text: str) -> int | None:
+        """Where `text` starts in the cleaned text, or None if it is not there."""
+        position = self.cleaned_text.find(text)
+        return None if position < 0 else position
+
     def check_quotation(self, field: str, text: str) -> None:
         """Raise a ValidationError on `field` unless `text` is found, word for word,
         in this source's cleaned text. Cited sources cannot be checked."""
-        if not self.is_captured or not text:
+        if not self.is_captured or not text or self.locate(text) is not None:
             return
-        if text not in self.cleaned_text:
-            raise ValidationError(
-                {
-                    field: f"Not found word for word in the captured source “{self.slug}”: {text!r}"
-                }
-            )
+        raise ValidationError(
+            {
+                field: f"Not found word for word in the captured source “{self.slug}”: {text!r}"
+            }
+        )
+
+    def clean(self):
+        # Each quotation is checked when it is saved; a new text for this source must
+        # not strand the quotations already checked against the old one.
+        if self.pk is None or not self.is_captured:
+            return
+        text = clean_text(self.raw_text)
+        quotations = [
+            *(("Citation", c.slug, c.excerpt) for c in self.citations.all()),
+            *(("Response", r.slug, r.quotation) for r in self.responses.all()),
+            *(("Chapter title", t.slug, t.title) for t in self.chapter_titles.all()),
+        ]
+        missing = [
+            f"{kind} “{slug}” quotes {quotation!r}, which this text does not contain."
+            for kind, slug, quotation in quotations
+            if quotation and quotation not in text
+        ]
+        if missing:
+            raise ValidationError({"raw_text": missing})
 
 
 class Organisation(NaturalSlugMixin, models.Model):
@@ -340,6 +363,11 @@ class Citation(NaturalSlugMixin, models.Model):
                     _connector=models.Q.OR,
                 ),
                 name="sources_citation_exactly_one_target",
+                violation_error_message=(
+                    "A citation supports exactly one record: set one of "
+                    + ", ".join(CITATION_TARGETS)
+                    + "."
+                ),
             )
         ]
 
@@ -361,13 +389,7 @@ class Citation(NaturalSlugMixin, models.Model):
         )
 
     def clean(self):
-        set_targets = [name for name in CITATION_TARGETS if getattr(self, f"{name}_id")]
-        if len(set_targets) != 1:
-            raise ValidationError(
-                "A citation supports exactly one record: set one of "
-                + ", ".join(CITATION_TARGETS)
-                + "."
-            )
+        # "Exactly one target" is the check constraint's job, validated with it.
         if self.source_id:
             self.source.check_quotation("excerpt", self.excerpt)
 

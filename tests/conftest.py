@@ -12,7 +12,9 @@ def _test_settings(settings):
     # collectstatic runs; tests of the real storage opt back in.
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -29,12 +31,16 @@ def review(db):
 
 @pytest.fixture
 def chapter(review):
-    return Chapter.objects.create(review=review, slug="chapter-one", number=1, title="One")
+    return Chapter.objects.create(
+        review=review, slug="chapter-one", number=1, title="One"
+    )
 
 
 @pytest.fixture
 def mission(review):
-    return Mission.objects.create(review=review, slug="mission-one", number=1, title="Mission")
+    return Mission.objects.create(
+        review=review, slug="mission-one", number=1, title="Mission"
+    )
 
 
 @pytest.fixture
@@ -66,7 +72,9 @@ def captured_source(db):
 
 @pytest.fixture
 def organisation(db):
-    return Organisation.objects.create(slug="an-org", name="An organisation", kind="charity")
+    return Organisation.objects.create(
+        slug="an-org", name="An organisation", kind="charity"
+    )
 
 
 @pytest.fixture

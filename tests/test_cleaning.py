@@ -23,7 +23,11 @@ def test_misencoded_non_breaking_spaces_become_spaces():
 
 @pytest.mark.parametrize(
     "name",
-    ["childrens-society-government-must-act", "rcpch-responds-to-review", "review-newsletter-april-2022"],
+    [
+        "childrens-society-government-must-act",
+        "rcpch-responds-to-review",
+        "review-newsletter-april-2022",
+    ],
 )
 def test_stray_bullets_are_removed(name):
     raw = read(name)

@@ -34,9 +34,17 @@ def snapshot():
         rows = list(model.objects.order_by("pk").values())
         for m2m in model._meta.many_to_many:
             through = getattr(model, m2m.name).through
-            rows.append(sorted(through.objects.values_list(*[
-                f.attname for f in through._meta.concrete_fields if not f.primary_key
-            ])))
+            rows.append(
+                sorted(
+                    through.objects.values_list(
+                        *[
+                            f.attname
+                            for f in through._meta.concrete_fields
+                            if not f.primary_key
+                        ]
+                    )
+                )
+            )
         state[model._meta.label] = rows
     return state
 
@@ -54,7 +62,9 @@ def read(folder, name):
 
 
 def write(folder, name, records):
-    (folder / name).write_text(json.dumps(records, indent=2, ensure_ascii=False), encoding="utf-8")
+    (folder / name).write_text(
+        json.dumps(records, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def find(records, slug):
@@ -106,7 +116,9 @@ def test_every_quotation_and_excerpt_is_found_in_its_captured_source():
         (StakeholderResponse, "quotation"),
         (ChapterTitle, "title"),
     ]:
-        for record in model.objects.filter(source__capture="captured").select_related("source"):
+        for record in model.objects.filter(source__capture="captured").select_related(
+            "source"
+        ):
             assert getattr(record, field) in record.source.cleaned_text, record.slug
             checked += 1
     assert checked > 20
@@ -114,15 +126,27 @@ def test_every_quotation_and_excerpt_is_found_in_its_captured_source():
 
 def test_every_curated_record_points_back_to_a_source():
     load()
-    for model in [apps.get_model("recommendations", name) for name in
-                  ["review", "chapter", "recommendation", "keyfigure", "timelineevent"]]:
+    for model in [
+        apps.get_model("recommendations", name)
+        for name in [
+            "review",
+            "chapter",
+            "recommendation",
+            "keyfigure",
+            "timelineevent",
+        ]
+    ]:
         for record in model.objects.all():
-            assert record.citations.exists(), f"{model._meta.label} {record.slug} has no source"
+            assert record.citations.exists(), (
+                f"{model._meta.label} {record.slug} has no source"
+            )
     assert not StakeholderResponse.objects.filter(source__isnull=True).exists()
 
 
 def corrupt_json(folder):
-    (folder / "recommendations.json").write_text('[{"model": "recommendations.recommendation",')
+    (folder / "recommendations.json").write_text(
+        '[{"model": "recommendations.recommendation",'
+    )
     return "recommendations.json", "malformed JSON at line 1"
 
 
@@ -147,19 +171,26 @@ def duplicate_key(folder):
     records.append(records[0])
     write(folder, "organisations.json", records)
     slug = records[0]["fields"]["slug"]
-    return "organisations.json", f"record {len(records)} ({slug}), field 'slug': duplicate key"
+    return (
+        "organisations.json",
+        f"record {len(records)} ({slug}), field 'slug': duplicate key",
+    )
 
 
 def quotation_not_in_source(folder):
     records = read(folder, "stakeholder_responses.json")
     index, record = next(
-        (i, r) for i, r in enumerate(records, 1) if r["fields"]["quotation"]
-        and r["fields"]["source"][0] != "final-report"
+        (i, r)
+        for i, r in enumerate(records, 1)
+        if r["fields"]["quotation"] and r["fields"]["source"][0] != "final-report"
     )
     record["fields"]["quotation"] += " and some words nobody said"
     write(folder, "stakeholder_responses.json", records)
     slug = record["fields"]["slug"]
-    return "stakeholder_responses.json", f"record {index} ({slug}), field 'quotation': Not found"
+    return (
+        "stakeholder_responses.json",
+        f"record {index} ({slug}), field 'quotation': Not found",
+    )
 
 
 def date_not_a_date(folder):
@@ -172,8 +203,11 @@ def date_not_a_date(folder):
 
 def not_utf8(folder):
     path = folder / "organisations.json"
-    path.write_bytes(path.read_bytes().replace("’".encode(), "’".encode("cp1252"), 1)
-                     .replace(b"[", b"[\xff", 1))
+    path.write_bytes(
+        path.read_bytes()
+        .replace("’".encode(), "’".encode("cp1252"), 1)
+        .replace(b"[", b"[\xff", 1)
+    )
     return "organisations.json", "not UTF-8"
 
 
@@ -194,7 +228,10 @@ def invalid_choice(folder):
     records = read(folder, "stakeholder_responses.json")
     records[0]["fields"]["stance"] = "ecstatic"
     write(folder, "stakeholder_responses.json", records)
-    return "stakeholder_responses.json", "field 'stance': Value 'ecstatic' is not a valid choice"
+    return (
+        "stakeholder_responses.json",
+        "field 'stance': Value 'ecstatic' is not a valid choice",
+    )
 
 
 BAD_INPUTS = [
@@ -214,7 +251,9 @@ BAD_INPUTS = [
 @pytest.mark.parametrize("spoil", BAD_INPUTS, ids=[f.__name__ for f in BAD_INPUTS])
 def test_bad_input_stops_the_load_and_leaves_the_database_as_it_was(fixtures, spoil):
     load()
-    Recommendation.objects.filter(pk=Recommendation.objects.first().pk).update(title="Edited")
+    Recommendation.objects.filter(pk=Recommendation.objects.first().pk).update(
+        title="Edited"
+    )
     before = snapshot()
     filename, message = spoil(fixtures)
     with pytest.raises(CommandError) as error:
@@ -316,7 +355,11 @@ def test_records_added_by_staff_are_never_pruned(review):
     load()
     KeyFigure = apps.get_model("recommendations", "keyfigure")
     KeyFigure.objects.create(
-        review=review, slug="staff-figure", value=1, unit="people", measures="Staff-added"
+        review=review,
+        slug="staff-figure",
+        value=1,
+        unit="people",
+        measures="Staff-added",
     )
     out = load("--prune")
     assert "kept staff-figure: added by staff" in out

@@ -1,0 +1,345 @@
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from sources.models import (
+    CITATION_TARGETS,
+    ChapterTitle,
+    Citation,
+    LoadedRecord,
+    Organisation,
+    Publication,
+    SourceDocument,
+    StakeholderResponse,
+)
+
+# Tabular inlines show text as short boxes; the full text is on the record's own page.
+COMPACT_TEXT = {
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}
+}
+# A URL typed without a scheme gets https://, the default from Django 6.0 on.
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def admin_link(obj):
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, obj)
+
+
+class QuotationStatusMixin:
+    """A read-only "Verified" field: is the saved quotation in its captured source?
+
+    clean() already refuses a quotation that is not found; this shows curators where
+    it was found, and says plainly when a cited source cannot be checked."""
+
+    quotation_field: str
+
+    @admin.display(description="Verified")
+    def verified(self, obj):
+        if obj is None or obj.pk is None or obj.source_id is None:
+            return "Checked when saved"
+        source = obj.source
+        text = getattr(obj, self.quotation_field)
+        if not source.is_captured:
+            return "Not checked: cited source"
+        if not text:
+            return "Nothing to check"
+        position = source.locate(text)
+        if position is None:
+            return f"Not found word for word in the captured source “{source.slug}”"
+        return f"Found word for word at character {position + 1:,}"
+
+
+class QuotationInlineMixin(QuotationStatusMixin):
+    def get_queryset(self, request):
+        # One join rather than a query per row for the "Verified" column. Not on
+        # the ModelAdmins: a select_related() in get_queryset() makes the changelist
+        # ignore list_select_related.
+        return super().get_queryset(request).select_related("source")
+
+
+class CitationInline(QuotationInlineMixin, admin.TabularInline):
+    """The sources of a record. Citation has one key per kind of record it can
+    support, so Django finds the key to the parent whichever record it is."""
+
+    model = Citation
+    fields = ["slug", "source", "excerpt", "verified"]
+    readonly_fields = ["verified"]
+    autocomplete_fields = ["source"]
+    formfield_overrides = COMPACT_TEXT
+    quotation_field = "excerpt"
+    extra = 0
+    show_change_link = True
+
+
+class ChapterTitleInline(QuotationInlineMixin, admin.TabularInline):
+    model = ChapterTitle
+    fields = ["title", "slug", "source", "verified"]
+    readonly_fields = ["verified"]
+    autocomplete_fields = ["source"]
+    prepopulated_fields = {"slug": ["title"]}
+    quotation_field = "title"
+    extra = 0
+    show_change_link = True
+
+
+class StakeholderResponseInline(QuotationInlineMixin, admin.StackedInline):
+    """An organisation's responses; what each is about is set on its own page."""
+
+    model = StakeholderResponse
+    fields = [
+        ("slug", "moment", "stance"),
+        ("person", "role"),
+        ("responded_on", "is_date_approximate"),
+        "summary",
+        ("source", "verified"),
+        "quotation",
+    ]
+    readonly_fields = ["verified"]
+    autocomplete_fields = ["source"]
+    formfield_overrides = COMPACT_TEXT
+    quotation_field = "quotation"
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "publisher",
+        "kind",
+        "capture",
+        "published_on",
+        "citation_count",
+        "response_count",
+    ]
+    list_filter = ["capture", "kind", "date_precision"]
+    search_fields = ["title", "slug", "publisher", "url", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["cleaned_text", "cited_by"]
+    formfield_overrides = HTTPS_URLS
+    fieldsets = [
+        (
+            None,
+            {"fields": ["title", "slug", "publisher", "kind", "url", "description"]},
+        ),
+        ("Date", {"fields": ["published_on", "date_precision"]}),
+        (
+            "Text",
+            {
+                "fields": ["capture", "raw_text", "cleaned_text"],
+                "description": "Quotations are checked against the cleaned text, "
+                "which is derived from the raw text when the document is saved.",
+            },
+        ),
+        ("Records citing this source", {"fields": ["cited_by"]}),
+    ]
+
+    def get_queryset(self, request):
+        # distinct: the two joins multiply each other's rows.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_citations=Count("citations", distinct=True),
+                n_responses=Count("responses", distinct=True),
+            )
+        )
+
+    @admin.display(description="Citations", ordering="n_citations")
+    def citation_count(self, obj):
+        return obj.n_citations
+
+    @admin.display(description="Responses", ordering="n_responses")
+    def response_count(self, obj):
+        return obj.n_responses
+
+    @admin.display(description="Cited by")
+    def cited_by(self, obj):
+        if obj.pk is None:
+            return "—"
+        items = [
+            format_html(
+                "Citation {} supports the {} {}",
+                admin_link(citation),
+                citation.target._meta.verbose_name,
+                admin_link(citation.target),
+            )
+            for citation in obj.citations.select_related(*CITATION_TARGETS)
+        ]
+        items += [
+            format_html("Response {}", admin_link(response))
+            for response in obj.responses.select_related("organisation")
+        ]
+        items += [
+            format_html(
+                "Chapter title {} of chapter {}",
+                admin_link(title),
+                admin_link(title.chapter),
+            )
+            for title in obj.chapter_titles.select_related("chapter")
+        ]
+        if not items:
+            return "Nothing cites this source yet."
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((i,) for i in items))
+        )
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "response_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    formfield_overrides = HTTPS_URLS
+    inlines = [StakeholderResponseInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_responses=Count("responses"))
+
+    @admin.display(description="Responses", ordering="n_responses")
+    def response_count(self, obj):
+        return obj.n_responses
+
+
+@admin.register(StakeholderResponse)
+class StakeholderResponseAdmin(QuotationStatusMixin, admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "organisation",
+        "moment",
+        "stance",
+        "responded_on",
+        "source",
+    ]
+    list_filter = ["moment", "stance", "organisation__kind", "is_date_approximate"]
+    search_fields = ["slug", "person", "organisation__name", "summary", "quotation"]
+    list_select_related = ["organisation", "source"]
+    autocomplete_fields = [
+        "organisation",
+        "source",
+        "recommendations",
+        "chapters",
+        "missions",
+    ]
+    readonly_fields = ["verified"]
+    quotation_field = "quotation"
+    fieldsets = [
+        (None, {"fields": ["slug", "organisation", "person", "role"]}),
+        (
+            "Response",
+            {
+                "fields": [
+                    "moment",
+                    "stance",
+                    "responded_on",
+                    "is_date_approximate",
+                    "summary",
+                ]
+            },
+        ),
+        ("Source", {"fields": ["source", "quotation", "verified"]}),
+        ("About", {"fields": ["recommendations", "chapters", "missions"]}),
+    ]
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "citation_count"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "slug", "publisher", "findings"]
+    prepopulated_fields = {"slug": ["title"]}
+    formfield_overrides = HTTPS_URLS
+    inlines = [CitationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_citations=Count("citations"))
+
+    @admin.display(description="Citations", ordering="n_citations")
+    def citation_count(self, obj):
+        return obj.n_citations
+
+
+@admin.register(ChapterTitle)
+class ChapterTitleAdmin(QuotationStatusMixin, admin.ModelAdmin):
+    list_display = ["title", "chapter", "source"]
+    list_filter = ["chapter"]
+    search_fields = ["title", "slug", "chapter__title", "source__title"]
+    list_select_related = ["chapter", "source"]
+    autocomplete_fields = ["chapter", "source"]
+    prepopulated_fields = {"slug": ["title"]}
+    fields = ["chapter", "title", "slug", "source", "verified"]
+    readonly_fields = ["verified"]
+    quotation_field = "title"
+
+
+class CitationTargetFilter(admin.SimpleListFilter):
+    title = "supports"
+    parameter_name = "supports"
+
+    def lookups(self, request, model_admin):
+        return [
+            (
+                name,
+                Citation._meta.get_field(
+                    name
+                ).related_model._meta.verbose_name.capitalize(),
+            )
+            for name in CITATION_TARGETS
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in CITATION_TARGETS:
+            return queryset.filter(**{f"{self.value()}__isnull": False})
+        return queryset
+
+
+@admin.register(Citation)
+class CitationAdmin(QuotationStatusMixin, admin.ModelAdmin):
+    list_display = ["slug", "source", "supports", "short_excerpt"]
+    list_filter = [CitationTargetFilter, "source__capture", "source__kind"]
+    search_fields = ["slug", "excerpt", "source__title"]
+    list_select_related = ["source", *CITATION_TARGETS]
+    autocomplete_fields = ["source", *CITATION_TARGETS]
+    readonly_fields = ["verified"]
+    quotation_field = "excerpt"
+    fieldsets = [
+        (None, {"fields": ["slug", "source", "excerpt", "verified"]}),
+        (
+            "Supports",
+            {"fields": CITATION_TARGETS, "description": "Set exactly one of these."},
+        ),
+    ]
+
+    @admin.display(description="Supports")
+    def supports(self, obj):
+        target = obj.target
+        return f"{target._meta.verbose_name.capitalize()}: {target}" if target else "—"
+
+    @admin.display(description="Excerpt")
+    def short_excerpt(self, obj):
+        return obj.excerpt if len(obj.excerpt) <= 80 else f"{obj.excerpt[:79]}…"
+
+
+@admin.register(LoadedRecord)
+class LoadedRecordAdmin(admin.ModelAdmin):
+    """The reload command's bookkeeping: staff may look, only the command writes."""
+
+    list_display = ["model", "key", "digest", "loaded_at"]
+    list_filter = ["model"]
+    search_fields = ["key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
