@@ -1,19 +1,29 @@
+from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
 
 from recommendations.models import (
     Chapter,
+    Discrepancy,
+    GovernmentUpdate,
     KeyFigure,
     Mission,
     Recommendation,
     Review,
     TimelineEvent,
 )
-from sources.admin import ChapterTitleInline, CitationInline
+from sources.admin import (
+    ChapterTitleInline,
+    CitationInline,
+    CuratedAdminMixin,
+    save_by,
+)
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "chair",
@@ -75,7 +85,7 @@ class RecommendationInline(admin.TabularInline):
 
 
 @admin.register(Chapter)
-class ChapterAdmin(admin.ModelAdmin):
+class ChapterAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "title", "review", "recommendation_count"]
     list_display_links = ["number", "title"]
     list_filter = ["review"]
@@ -99,7 +109,7 @@ class ChapterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mission)
-class MissionAdmin(admin.ModelAdmin):
+class MissionAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "title", "review", "recommendation_count"]
     list_display_links = ["number", "title"]
     list_filter = ["review"]
@@ -121,18 +131,51 @@ class MissionAdmin(admin.ModelAdmin):
         return obj.n_recommendations
 
 
+class GovernmentUpdateInline(admin.TabularInline):
+    """A recommendation's dated updates; their sources are added on each update's page."""
+
+    model = GovernmentUpdate
+    fields = ["date", "date_precision", "position", "delivery_status", "detail", "slug"]
+    extra = 0
+    show_change_link = True
+
+
+class MissionChoiceForm(forms.Form):
+    mission = forms.ModelChoiceField(
+        Mission.objects.all(), help_text="Added to each recommendation listed below."
+    )
+
+
+class ChapterChoiceForm(forms.Form):
+    chapter = forms.ModelChoiceField(
+        Chapter.objects.all(),
+        help_text="Each recommendation listed below moves to this chapter; its "
+        "chapter basis and note stay as they are.",
+    )
+
+
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
+class RecommendationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "number",
         "chapter",
         "confidence",
+        "position",
+        "delivery_status",
         "is_headline",
         "response_count",
         "citation_count",
     ]
-    list_filter = ["confidence", "chapter_basis", "is_headline", "chapter", "missions"]
+    list_filter = [
+        "confidence",
+        "position",
+        "delivery_status",
+        "chapter_basis",
+        "is_headline",
+        "chapter",
+        "missions",
+    ]
     search_fields = ["title", "slug", "number", "summary", "addressed_to"]
     list_select_related = ["chapter"]
     autocomplete_fields = ["review", "chapter", "missions"]
@@ -154,9 +197,18 @@ class RecommendationAdmin(admin.ModelAdmin):
             },
         ),
         ("Chapter", {"fields": ["chapter", "chapter_basis", "chapter_note"]}),
-        ("Provenance", {"fields": ["confidence"]}),
+        ("Provenance", {"fields": ["confidence", "note"]}),
+        (
+            "Government response",
+            {
+                "fields": ["position", "delivery_status"],
+                "description": "Derived from the latest dated government update on each axis.",
+            },
+        ),
     ]
-    inlines = [CitationInline]
+    readonly_fields = ["position", "delivery_status"]
+    inlines = [GovernmentUpdateInline, CitationInline]
+    actions = [*CuratedAdminMixin.actions, "add_mission", "set_chapter"]
 
     def get_queryset(self, request):
         # distinct: the two joins multiply each other's rows.
@@ -177,9 +229,68 @@ class RecommendationAdmin(admin.ModelAdmin):
     def citation_count(self, obj):
         return obj.n_citations
 
+    # Bulk changes go through each record, so that each has its own history entry
+    # naming the curator, and is flagged as needing review like any admin edit.
+
+    @admin.action(description="Add a mission…", permissions=["change"])
+    def add_mission(self, request, queryset):
+        form = MissionChoiceForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self.action_form_response(
+                request,
+                queryset,
+                form,
+                action="add_mission",
+                title="Add a mission to recommendations",
+                submit="Add the mission",
+            )
+        mission = form.cleaned_data["mission"]
+        reason = f"Added the mission {mission.slug}"[:100]
+        with transaction.atomic():
+            changed = list(queryset.exclude(missions=mission))
+            for recommendation in changed:
+                Recommendation.objects.filter(pk=recommendation.pk).update(
+                    needs_review=True
+                )
+                # The many-to-many change writes the history entry, from these.
+                recommendation.needs_review = True
+                recommendation._history_user = request.user
+                recommendation._change_reason = reason
+                recommendation.missions.add(mission)
+        self.message_user(
+            request,
+            f"Added the mission “{mission}” to {len(changed)} "
+            f"{self.verbose_name_for(changed)}.",
+        )
+
+    @admin.action(description="Set the chapter…", permissions=["change"])
+    def set_chapter(self, request, queryset):
+        form = ChapterChoiceForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self.action_form_response(
+                request,
+                queryset,
+                form,
+                action="set_chapter",
+                title="Set the chapter of recommendations",
+                submit="Set the chapter",
+            )
+        chapter = form.cleaned_data["chapter"]
+        with transaction.atomic():
+            changed = list(queryset.exclude(chapter=chapter))
+            for recommendation in changed:
+                recommendation.chapter = chapter
+                recommendation.needs_review = True
+                save_by(request, recommendation, f"Moved to the chapter {chapter.slug}")
+        self.message_user(
+            request,
+            f"Moved {len(changed)} {self.verbose_name_for(changed)} to the chapter "
+            f"“{chapter}”.",
+        )
+
 
 @admin.register(KeyFigure)
-class KeyFigureAdmin(admin.ModelAdmin):
+class KeyFigureAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_display = ["measures", "qualifier", "value", "unit", "year", "recommendation"]
     list_filter = ["qualifier", "year", "review"]
     search_fields = ["measures", "unit", "slug"]
@@ -198,7 +309,7 @@ class KeyFigureAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(admin.ModelAdmin):
+class TimelineEventAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_display = ["date", "date_precision", "title", "review"]
     list_display_links = ["date", "title"]
     list_filter = ["date_precision", "review"]
@@ -209,3 +320,40 @@ class TimelineEventAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     fields = ["review", "title", "slug", ("date", "date_precision"), "description"]
     inlines = [CitationInline]
+
+
+@admin.register(GovernmentUpdate)
+class GovernmentUpdateAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
+    list_display = ["date", "recommendation", "position", "delivery_status"]
+    list_filter = ["position", "delivery_status", "date_precision"]
+    search_fields = ["slug", "detail", "recommendation__title"]
+    list_select_related = ["recommendation"]
+    autocomplete_fields = ["recommendation"]
+    date_hierarchy = "date"
+    fields = [
+        "recommendation",
+        "slug",
+        ("date", "date_precision"),
+        ("position", "delivery_status"),
+        "detail",
+    ]
+    inlines = [CitationInline]
+
+
+@admin.register(Discrepancy)
+class DiscrepancyAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
+    list_display = ["topic", "recommendation", "citation_count"]
+    list_filter = ["review"]
+    search_fields = ["topic", "slug", "summary"]
+    list_select_related = ["recommendation"]
+    autocomplete_fields = ["review", "recommendation"]
+    prepopulated_fields = {"slug": ["topic"]}
+    fields = ["review", "topic", "slug", "summary", "recommendation"]
+    inlines = [CitationInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_citations=Count("citations"))
+
+    @admin.display(description="Sources", ordering="n_citations")
+    def citation_count(self, obj):
+        return obj.n_citations

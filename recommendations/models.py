@@ -1,5 +1,8 @@
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 def choices_constraint(field: str, choices: type[models.TextChoices], *, blank=False):
@@ -35,6 +38,28 @@ class FigureQualifier(models.TextChoices):
     ABOUT = "about", "About"
 
 
+class Position(models.TextChoices):
+    """What the government said about a recommendation (published on "How we track")."""
+
+    ACCEPTED = "accepted", "Accepted"
+    ACCEPTED_IN_PRINCIPLE = "accepted_in_principle", "Accepted in principle"
+    PARTIALLY_ACCEPTED = "partially_accepted", "Partially accepted"
+    UNDER_CONSIDERATION = "under_consideration", "Under consideration"
+    REJECTED = "rejected", "Rejected"
+    NO_RESPONSE_FOUND = "no_response_found", "No response found"
+
+
+class DeliveryStatus(models.TextChoices):
+    """What has happened since (published on "How we track")."""
+
+    NO_INFORMATION = "no_information", "No information found"
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    PILOTED = "piloted", "Piloted"
+    LEGISLATED = "legislated", "Legislated"
+    DELIVERED = "delivered", "Delivered"
+
+
 class SlugQuerySet(models.QuerySet):
     """Every model loaded from fixtures is found by its slug, its natural key."""
 
@@ -47,7 +72,27 @@ class NaturalSlugMixin:
         return (self.slug,)
 
 
-class Review(NaturalSlugMixin, models.Model):
+# The history's change reason when a curator marks a record reviewed: that changes
+# nothing the public sees.
+MARKED_REVIEWED = "Marked reviewed"
+
+
+class Curated(models.Model):
+    """A model staff curate in the admin. A record saved there needs review until the
+    next export_review or a curator's "Mark reviewed"; load_review leaves it False."""
+
+    needs_review = models.BooleanField(
+        default=False,
+        editable=False,
+        db_index=True,
+        help_text="Changed in the admin since the last export or review.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Review(NaturalSlugMixin, Curated):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=300)
     chair = models.CharField(max_length=200, blank=True)
@@ -70,6 +115,7 @@ class Review(NaturalSlugMixin, models.Model):
     summary = models.TextField(blank=True, help_text="In our own words.")
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["slug"]
@@ -81,7 +127,7 @@ class Review(NaturalSlugMixin, models.Model):
         return reverse("home")
 
 
-class Chapter(NaturalSlugMixin, models.Model):
+class Chapter(NaturalSlugMixin, Curated):
     review = models.ForeignKey(
         Review, on_delete=models.PROTECT, related_name="chapters"
     )
@@ -95,6 +141,7 @@ class Chapter(NaturalSlugMixin, models.Model):
     summary = models.TextField(blank=True, help_text="In our own words.")
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["number"]
@@ -112,7 +159,7 @@ class Chapter(NaturalSlugMixin, models.Model):
         return reverse("recommendations:chapter_detail", args=[self.slug])
 
 
-class Mission(NaturalSlugMixin, models.Model):
+class Mission(NaturalSlugMixin, Curated):
     """One of the five missions the review set for care-experienced people."""
 
     review = models.ForeignKey(
@@ -126,6 +173,7 @@ class Mission(NaturalSlugMixin, models.Model):
     summary = models.TextField(blank=True, help_text="In our own words.")
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["number"]
@@ -149,7 +197,7 @@ class RecommendationQuerySet(SlugQuerySet):
         return self.select_related("chapter").prefetch_related("missions")
 
 
-class Recommendation(NaturalSlugMixin, models.Model):
+class Recommendation(NaturalSlugMixin, Curated):
     review = models.ForeignKey(
         Review, on_delete=models.PROTECT, related_name="recommendations"
     )
@@ -185,13 +233,34 @@ class Recommendation(NaturalSlugMixin, models.Model):
     confidence = models.CharField(
         max_length=10,
         choices=Confidence,
+        db_index=True,
         help_text="How sure we are that the report makes this recommendation.",
+    )
+    note = models.TextField(
+        blank=True, help_text="What we could not confirm, in our own words."
     )
     missions = models.ManyToManyField(
         Mission, blank=True, related_name="recommendations"
     )
+    # The latest of its government updates on each axis, kept by a signal on
+    # GovernmentUpdate so that lists filter and count on an indexed column.
+    position = models.CharField(
+        max_length=25,
+        choices=Position,
+        default=Position.NO_RESPONSE_FOUND,
+        editable=False,
+        db_index=True,
+    )
+    delivery_status = models.CharField(
+        max_length=20,
+        choices=DeliveryStatus,
+        default=DeliveryStatus.NO_INFORMATION,
+        editable=False,
+        db_index=True,
+    )
 
     objects = RecommendationQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[missions])
 
     class Meta:
         ordering = ["slug"]
@@ -203,6 +272,8 @@ class Recommendation(NaturalSlugMixin, models.Model):
             ),
             choices_constraint("chapter_basis", ChapterBasis),
             choices_constraint("confidence", Confidence),
+            choices_constraint("position", Position),
+            choices_constraint("delivery_status", DeliveryStatus),
         ]
 
     def __str__(self):
@@ -211,8 +282,24 @@ class Recommendation(NaturalSlugMixin, models.Model):
     def get_absolute_url(self):
         return reverse("recommendations:recommendation_detail", args=[self.slug])
 
+    def refresh_tracking(self):
+        """Set the current position and delivery status from the latest dated update
+        on each axis (ties broken by slug, so the result is stable)."""
+        updates = self.government_updates.order_by("-date", "-slug")
+        position = (
+            updates.exclude(position="").values_list("position", flat=True).first()
+        )
+        status = updates.exclude(delivery_status="").values_list(
+            "delivery_status", flat=True
+        )
+        self.position = position or Position.NO_RESPONSE_FOUND
+        self.delivery_status = status.first() or DeliveryStatus.NO_INFORMATION
+        Recommendation.objects.filter(pk=self.pk).update(
+            position=self.position, delivery_status=self.delivery_status
+        )
 
-class KeyFigure(NaturalSlugMixin, models.Model):
+
+class KeyFigure(NaturalSlugMixin, Curated):
     """A number a source states about the system or the review."""
 
     review = models.ForeignKey(
@@ -243,6 +330,7 @@ class KeyFigure(NaturalSlugMixin, models.Model):
     )
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["slug"]
@@ -255,7 +343,7 @@ class KeyFigure(NaturalSlugMixin, models.Model):
         return reverse("recommendations:keyfigure_list") + f"#{self.slug}"
 
 
-class TimelineEvent(NaturalSlugMixin, models.Model):
+class TimelineEvent(NaturalSlugMixin, Curated):
     review = models.ForeignKey(
         Review, on_delete=models.PROTECT, related_name="timeline_events"
     )
@@ -272,6 +360,7 @@ class TimelineEvent(NaturalSlugMixin, models.Model):
     description = models.TextField(blank=True)
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["date", "slug"]
@@ -282,3 +371,98 @@ class TimelineEvent(NaturalSlugMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("recommendations:timelineevent_list") + f"#{self.slug}"
+
+
+class GovernmentUpdate(NaturalSlugMixin, Curated):
+    """One dated step in what the government said or did about a recommendation: a
+    position it took, a change in delivery, or both."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="government_updates"
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    date = models.DateField(
+        help_text="For month or year precision, the first day of it."
+    )
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    position = models.CharField(
+        max_length=25,
+        choices=Position,
+        blank=True,
+        help_text="The position the government took, if this update states one.",
+    )
+    delivery_status = models.CharField(
+        max_length=20,
+        choices=DeliveryStatus,
+        blank=True,
+        help_text="Where delivery stood, if this update states it.",
+    )
+    detail = models.TextField(help_text="What happened, in our own words.")
+
+    objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date", "slug"]
+        constraints = [
+            choices_constraint("date_precision", DatePrecision),
+            choices_constraint("position", Position, blank=True),
+            choices_constraint("delivery_status", DeliveryStatus, blank=True),
+            models.CheckConstraint(
+                condition=~models.Q(position="", delivery_status=""),
+                name="recommendations_governmentupdate_has_axis",
+                violation_error_message="Set a position, a delivery status, or both.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date.isoformat()} {self.recommendation}"
+
+    def get_absolute_url(self):
+        return self.recommendation.get_absolute_url() + f"#{self.slug}"
+
+
+@receiver([post_save, post_delete], sender=GovernmentUpdate)
+def refresh_recommendation_tracking(sender, instance, **kwargs):
+    # Signals rather than save()/delete(), so bulk deletes in the admin count too.
+    recommendation = Recommendation.objects.filter(
+        pk=instance.recommendation_id
+    ).first()
+    if recommendation is not None:
+        recommendation.refresh_tracking()
+
+
+class Discrepancy(NaturalSlugMixin, Curated):
+    """Sources that disagree about a fact, shown side by side and never resolved."""
+
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, related_name="discrepancies"
+    )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="discrepancies",
+        help_text="The recommendation it concerns, if any.",
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    topic = models.CharField(
+        max_length=200, help_text="What the sources disagree about."
+    )
+    summary = models.TextField(help_text="The disagreement, in our own words.")
+
+    objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name_plural = "discrepancies"
+
+    def __str__(self):
+        return self.topic
+
+    def get_absolute_url(self):
+        return reverse("recommendations:discrepancy_list") + f"#{self.slug}"

@@ -1,14 +1,21 @@
 from django import forms
 from django.contrib import admin
-from django.db import models
+from django.contrib.admin import helpers
+from django.db import models, transaction
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
 
+from recommendations.models import MARKED_REVIEWED, Curated
 from sources.models import (
     CITATION_TARGETS,
     ChapterTitle,
     Citation,
+    Correction,
+    CorrectionStatus,
     LoadedRecord,
     Organisation,
     Publication,
@@ -28,6 +35,72 @@ def admin_link(obj):
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, obj)
+
+
+def save_by(request, obj, reason: str, **kwargs):
+    """Save `obj` so that its history names the curator and says why."""
+    obj._history_user = request.user
+    obj._change_reason = reason[:100]  # the history's change reason column
+    obj.save(**kwargs)
+
+
+class CuratedAdminMixin:
+    """The admin of every curated model (recommendations.models.Curated).
+
+    A record that changes here needs review, until a curator marks it reviewed or
+    `export_review` writes it out: the changelist shows it in a column and a filter."""
+
+    actions = ["mark_reviewed"]
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "needs_review"]
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), "needs_review"]
+
+    def save_model(self, request, obj, form, change):
+        if not change or form.has_changed():
+            obj.needs_review = True
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        # Inline rows are curated records of their own: flag those that changed.
+        for inline_form in formset.forms:
+            if isinstance(inline_form.instance, Curated) and inline_form.has_changed():
+                inline_form.instance.needs_review = True
+        super().save_formset(request, form, formset, change)
+
+    @admin.action(description="Mark reviewed", permissions=["change"])
+    def mark_reviewed(self, request, queryset):
+        with transaction.atomic():
+            records = list(queryset.filter(needs_review=True))
+            for obj in records:
+                obj.needs_review = False
+                save_by(request, obj, MARKED_REVIEWED, update_fields=["needs_review"])
+        self.message_user(
+            request, f"Marked {len(records)} {self.verbose_name_for(records)} reviewed."
+        )
+
+    def verbose_name_for(self, records) -> str:
+        opts = self.model._meta
+        return opts.verbose_name if len(records) == 1 else opts.verbose_name_plural
+
+    def action_form_response(self, request, queryset, form, *, action, title, submit):
+        """The intermediate page of a bulk action that needs a choice: it posts the
+        action again, for the same records, with "apply" and the form's fields."""
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "queryset": queryset,
+            "form": form,
+            "action": action,
+            "submit_label": submit,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/curation_action.html", context)
 
 
 class QuotationStatusMixin:
@@ -108,7 +181,7 @@ class StakeholderResponseInline(QuotationInlineMixin, admin.StackedInline):
 
 
 @admin.register(SourceDocument)
-class SourceDocumentAdmin(admin.ModelAdmin):
+class SourceDocumentAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "publisher",
@@ -192,7 +265,7 @@ class SourceDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "response_count"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "description"]
@@ -209,7 +282,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(StakeholderResponse)
-class StakeholderResponseAdmin(QuotationStatusMixin, admin.ModelAdmin):
+class StakeholderResponseAdmin(
+    CuratedAdminMixin, QuotationStatusMixin, SimpleHistoryAdmin
+):
     list_display = [
         "__str__",
         "organisation",
@@ -250,7 +325,7 @@ class StakeholderResponseAdmin(QuotationStatusMixin, admin.ModelAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):
+class PublicationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "publisher", "citation_count"]
     list_filter = ["publisher"]
     search_fields = ["title", "slug", "publisher", "findings"]
@@ -267,7 +342,7 @@ class PublicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChapterTitle)
-class ChapterTitleAdmin(QuotationStatusMixin, admin.ModelAdmin):
+class ChapterTitleAdmin(CuratedAdminMixin, QuotationStatusMixin, SimpleHistoryAdmin):
     list_display = ["title", "chapter", "source"]
     list_filter = ["chapter"]
     search_fields = ["title", "slug", "chapter__title", "source__title"]
@@ -301,11 +376,16 @@ class CitationTargetFilter(admin.SimpleListFilter):
 
 
 @admin.register(Citation)
-class CitationAdmin(QuotationStatusMixin, admin.ModelAdmin):
+class CitationAdmin(CuratedAdminMixin, QuotationStatusMixin, SimpleHistoryAdmin):
     list_display = ["slug", "source", "supports", "short_excerpt"]
     list_filter = [CitationTargetFilter, "source__capture", "source__kind"]
     search_fields = ["slug", "excerpt", "source__title"]
-    list_select_related = ["source", *CITATION_TARGETS]
+    # A government update's name includes its recommendation's.
+    list_select_related = [
+        "source",
+        *CITATION_TARGETS,
+        "government_update__recommendation",
+    ]
     autocomplete_fields = ["source", *CITATION_TARGETS]
     readonly_fields = ["verified"]
     quotation_field = "excerpt"
@@ -343,3 +423,83 @@ class LoadedRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    """The queue of problems the public reported. What they wrote is read-only;
+    curators set the status and a note, and are recorded as handling it."""
+
+    list_display = [
+        "created_at",
+        "status",
+        "page_link",
+        "record_link",
+        "excerpt",
+        "handled_by",
+    ]
+    list_filter = ["status", "record_model"]
+    search_fields = ["message", "page", "record_slug", "source", "email"]
+    list_select_related = ["handled_by"]
+    date_hierarchy = "created_at"
+    actions = ["mark_accepted", "mark_declined"]
+    fieldsets = [
+        (
+            "Report",
+            {"fields": ["page_link", "record_link", "message", "source", "email"]},
+        ),
+        ("Handling", {"fields": ["status", "curator_note", "handled_by"]}),
+        ("Dates", {"fields": ["created_at", "updated_at"]}),
+    ]
+    readonly_fields = [
+        "page_link",
+        "record_link",
+        "message",
+        "source",
+        "email",
+        "handled_by",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # corrections come from the public form only
+
+    def save_model(self, request, obj, form, change):
+        if "status" in form.changed_data:
+            obj.handled_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="Page", ordering="page")
+    def page_link(self, obj):
+        if not obj.page:
+            return "—"
+        return format_html('<a href="{}">{}</a>', obj.page, obj.page)
+
+    @admin.display(description="Record")
+    def record_link(self, obj):
+        url = obj.record_admin_url
+        if not url:
+            return "—"
+        return format_html(
+            '<a href="{}">{} {}</a>', url, obj.record_model, obj.record_slug
+        )
+
+    @admin.display(description="Message")
+    def excerpt(self, obj):
+        return obj.message if len(obj.message) <= 80 else f"{obj.message[:79]}…"
+
+    def set_status(self, request, queryset, status):
+        count = queryset.update(
+            status=status, handled_by=request.user, updated_at=timezone.now()
+        )
+        noun = "correction" if count == 1 else "corrections"
+        self.message_user(request, f"Marked {count} {noun} {status.label.lower()}.")
+
+    @admin.action(description="Mark accepted", permissions=["change"])
+    def mark_accepted(self, request, queryset):
+        self.set_status(request, queryset, CorrectionStatus.ACCEPTED)
+
+    @admin.action(description="Mark declined", permissions=["change"])
+    def mark_declined(self, request, queryset):
+        self.set_status(request, queryset, CorrectionStatus.DECLINED)

@@ -35,6 +35,8 @@ FIXTURE_FILES = [
     ("chapters.json", "recommendations.chapter"),
     ("missions.json", "recommendations.mission"),
     ("recommendations.json", "recommendations.recommendation"),
+    ("government_updates.json", "recommendations.governmentupdate"),
+    ("discrepancies.json", "recommendations.discrepancy"),
     ("key_figures.json", "recommendations.keyfigure"),
     ("timeline_events.json", "recommendations.timelineevent"),
     ("source_documents.json", "sources.sourcedocument"),
@@ -46,6 +48,8 @@ FIXTURE_FILES = [
 ]
 DOCUMENTS_DIR = "documents"
 OUTCOMES = ["created", "updated", "unchanged", "kept", "removed"]
+# How the history names the loader's own changes (they have no user).
+CHANGE_REASON = "load_review"
 
 
 class FixtureError(Exception):
@@ -254,13 +258,14 @@ class _Loader:
                 else:
                     outcome = "kept"
                     report.notes.append(
-                        f"kept {key}: edited by staff since the last load"
+                        f"kept {key}: edited since the last load{last_edit(current)}"
                     )
             report.counts[outcome] += 1
             if outcome in {"created", "updated"}:
                 report.details.append(f"{outcome} {key}")
 
             if outcome in {"created", "updated"}:
+                obj._change_reason = CHANGE_REASON
                 obj.save()
                 for name, ids in m2m.items():
                     getattr(obj, name).set(ids)
@@ -288,6 +293,7 @@ class _Loader:
             elif prune:
                 try:
                     with transaction.atomic():
+                        obj._change_reason = CHANGE_REASON
                         obj.delete()
                 except ProtectedError as exc:
                     users = ", ".join(sorted(str(o) for o in exc.protected_objects)[:3])
@@ -380,6 +386,15 @@ class _Loader:
             raise FixtureError(
                 path, " ".join(messages), field=field_name, **locate
             ) from None
+
+
+def last_edit(obj) -> str:
+    """Who last changed `obj` and when, from its history, for the report."""
+    edit = obj.history.exclude(history_change_reason=CHANGE_REASON).first()
+    if edit is None:
+        return ""
+    who = edit.history_user.get_username() if edit.history_user else "no signed-in user"
+    return f" (last by {who}, {edit.history_date:%Y-%m-%d %H:%M})"
 
 
 def _describe(exc, value) -> str:

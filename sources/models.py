@@ -1,10 +1,16 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from simple_history.models import HistoricalRecords
 
 from recommendations.models import (
     Chapter,
+    Curated,
     DatePrecision,
+    Discrepancy,
+    GovernmentUpdate,
     KeyFigure,
     Mission,
     NaturalSlugMixin,
@@ -61,7 +67,7 @@ class Stance(models.TextChoices):
     NEUTRAL = "neutral", "Neutral"
 
 
-class SourceDocument(NaturalSlugMixin, models.Model):
+class SourceDocument(NaturalSlugMixin, Curated):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200)
@@ -71,10 +77,11 @@ class SourceDocument(NaturalSlugMixin, models.Model):
     date_precision = models.CharField(
         max_length=5, choices=DatePrecision, default=DatePrecision.DAY
     )
-    kind = models.CharField(max_length=20, choices=SourceKind)
+    kind = models.CharField(max_length=20, choices=SourceKind, db_index=True)
     capture = models.CharField(
         max_length=10,
         choices=Capture,
+        db_index=True,
         help_text="Captured sources keep their full text; every excerpt must be found in it.",
     )
     url = models.URLField(
@@ -89,6 +96,7 @@ class SourceDocument(NaturalSlugMixin, models.Model):
     )
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["slug"]
@@ -152,16 +160,17 @@ class SourceDocument(NaturalSlugMixin, models.Model):
             raise ValidationError({"raw_text": missing})
 
 
-class Organisation(NaturalSlugMixin, models.Model):
+class Organisation(NaturalSlugMixin, Curated):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=OrganisationKind)
+    kind = models.CharField(max_length=20, choices=OrganisationKind, db_index=True)
     url = models.URLField(max_length=500, blank=True)
     description = models.TextField(
         blank=True, help_text="Who they are, in our own words."
     )
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -174,7 +183,7 @@ class Organisation(NaturalSlugMixin, models.Model):
         return reverse("sources:organisation_detail", args=[self.slug])
 
 
-class StakeholderResponse(NaturalSlugMixin, models.Model):
+class StakeholderResponse(NaturalSlugMixin, Curated):
     slug = models.SlugField(max_length=100, unique=True)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="responses"
@@ -189,9 +198,12 @@ class StakeholderResponse(NaturalSlugMixin, models.Model):
         help_text="The date is the page's publication date, not the statement's.",
     )
     moment = models.CharField(
-        max_length=20, choices=Moment, help_text="What the response responds to."
+        max_length=20,
+        choices=Moment,
+        db_index=True,
+        help_text="What the response responds to.",
     )
-    stance = models.CharField(max_length=10, choices=Stance)
+    stance = models.CharField(max_length=10, choices=Stance, db_index=True)
     summary = models.TextField(help_text="What they said, in our own words.")
     quotation = models.TextField(
         blank=True, help_text="Exactly as the source has it, misspellings included."
@@ -206,6 +218,7 @@ class StakeholderResponse(NaturalSlugMixin, models.Model):
     missions = models.ManyToManyField(Mission, blank=True, related_name="responses")
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[recommendations, chapters, missions])
 
     class Meta:
         ordering = ["-responded_on", "slug"]
@@ -230,7 +243,7 @@ class StakeholderResponse(NaturalSlugMixin, models.Model):
             self.source.check_quotation("quotation", self.quotation)
 
 
-class Publication(NaturalSlugMixin, models.Model):
+class Publication(NaturalSlugMixin, Curated):
     """Related evidence that a source mentions."""
 
     slug = models.SlugField(max_length=100, unique=True)
@@ -242,6 +255,7 @@ class Publication(NaturalSlugMixin, models.Model):
     )
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["title"]
@@ -253,7 +267,7 @@ class Publication(NaturalSlugMixin, models.Model):
         return reverse("sources:publication_list") + f"#{self.slug}"
 
 
-class ChapterTitle(NaturalSlugMixin, models.Model):
+class ChapterTitle(NaturalSlugMixin, Curated):
     """A title a source gives a chapter, which may differ from the contents page."""
 
     slug = models.SlugField(max_length=100, unique=True)
@@ -266,6 +280,7 @@ class ChapterTitle(NaturalSlugMixin, models.Model):
     title = models.CharField(max_length=300, help_text="Exactly as the source has it.")
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["slug"]
@@ -289,10 +304,12 @@ CITATION_TARGETS = [
     "key_figure",
     "timeline_event",
     "publication",
+    "government_update",
+    "discrepancy",
 ]
 
 
-class Citation(NaturalSlugMixin, models.Model):
+class Citation(NaturalSlugMixin, Curated):
     """Provenance: a source states something about one record, in these exact words."""
 
     slug = models.SlugField(max_length=100, unique=True)
@@ -342,8 +359,23 @@ class Citation(NaturalSlugMixin, models.Model):
         blank=True,
         related_name="citations",
     )
+    government_update = models.ForeignKey(
+        GovernmentUpdate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+    discrepancy = models.ForeignKey(
+        Discrepancy,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
 
     objects = SlugQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["slug"]
@@ -415,3 +447,68 @@ class LoadedRecord(models.Model):
 
     def __str__(self):
         return f"{self.model} {self.key}"
+
+
+class CorrectionStatus(models.TextChoices):
+    NEW = "new", "New"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class Correction(models.Model):
+    """A problem with a public page, reported by a member of the public through
+    /report/. Only curators see it: nothing here is ever shown publicly.
+
+    The record the page shows is kept as plain text (model label and slug), so a
+    correction outlives its record and points at no table."""
+
+    page = models.CharField(
+        max_length=500, blank=True, help_text="The path of the page reported."
+    )
+    record_model = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The model of the record the page shows, e.g. recommendations.chapter.",
+    )
+    record_slug = models.CharField(max_length=100, blank=True)
+    message = models.TextField(help_text="What is wrong, as the visitor wrote it.")
+    source = models.CharField(
+        max_length=500, blank=True, help_text="A source the visitor gave, if any."
+    )
+    email = models.EmailField(blank=True)
+    status = models.CharField(
+        max_length=10,
+        choices=CorrectionStatus,
+        default=CorrectionStatus.NEW,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handled_corrections",
+    )
+    curator_note = models.TextField(
+        blank=True, help_text="For curators only: what was done, or why not."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [choices_constraint("status", CorrectionStatus)]
+
+    def __str__(self):
+        return f"Report about {self.page or 'no particular page'}"
+
+    @property
+    def record_admin_url(self) -> str:
+        """The record in the admin: its changelist narrowed to the slug, which needs no
+        query and still answers (with no rows) if the record was since removed."""
+        app_label, _, model_name = self.record_model.partition(".")
+        try:
+            url = reverse(f"admin:{app_label}_{model_name}_changelist")
+        except NoReverseMatch:
+            return ""
+        return f"{url}?{urlencode({'slug': self.record_slug})}"

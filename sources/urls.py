@@ -1,9 +1,19 @@
 from django.urls import path
 
-from sources import views
+from recommendations.changes import RecordHistoryView
+from sources import corrections, views
+from sources.models import Organisation, SourceDocument, StakeholderResponse
 
 app_name = "sources"
 urlpatterns = [
+    path(
+        "sources/", views.SourceDocumentListView.as_view(), name="sourcedocument_list"
+    ),
+    path(
+        "organisations/",
+        views.OrganisationListView.as_view(),
+        name="organisation_list",
+    ),
     path(
         "sources/<slug:slug>/",
         views.SourceDocumentDetailView.as_view(),
@@ -15,9 +25,44 @@ urlpatterns = [
         name="organisation_detail",
     ),
     path(
+        "responses/",
+        views.StakeholderResponseListView.as_view(),
+        name="stakeholderresponse_list",
+    ),
+    path(
+        "responses.csv",
+        views.stakeholderresponse_download,
+        {"extension": "csv"},
+        name="stakeholderresponse_csv",
+    ),
+    path(
+        "responses.json",
+        views.stakeholderresponse_download,
+        {"extension": "json"},
+        name="stakeholderresponse_json",
+    ),
+    path(
         "responses/<slug:slug>/",
         views.StakeholderResponseDetailView.as_view(),
         name="stakeholderresponse_detail",
     ),
+    path(
+        "sources/<slug:slug>/history/",
+        RecordHistoryView.as_view(model=SourceDocument),
+        name="sourcedocument_history",
+    ),
+    path(
+        "organisations/<slug:slug>/history/",
+        RecordHistoryView.as_view(model=Organisation),
+        name="organisation_history",
+    ),
+    path(
+        "responses/<slug:slug>/history/",
+        RecordHistoryView.as_view(model=StakeholderResponse),
+        name="stakeholderresponse_history",
+    ),
     path("publications/", views.PublicationListView.as_view(), name="publication_list"),
+    path("search/", views.search, name="search"),
+    path("report/", corrections.report, name="report"),
+    path("report/thanks/", corrections.report_thanks, name="report_thanks"),
 ]

@@ -309,7 +309,7 @@ def test_staff_edit_survives_a_reload_and_is_overwritten_only_with_force():
     recommendation.save()
 
     out = load()
-    assert f"kept {recommendation.slug}: edited by staff" in out
+    assert f"kept {recommendation.slug}: edited since the last load" in out
     recommendation.refresh_from_db()
     assert recommendation.summary == "A curator's better summary."
 
@@ -373,3 +373,41 @@ def test_table_reports_each_outcome_per_model():
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]}
     n = Recommendation.objects.count()
     assert rows["recommendations.recommendation"] == [str(n), "0", "0", "0", "0"]
+
+
+def test_report_names_who_edited_a_kept_record_and_when(admin_user):
+    load()
+    recommendation = Recommendation.objects.first()
+    recommendation.summary = "A curator's better summary."
+    recommendation._history_user = admin_user
+    recommendation.save()
+    edited_at = recommendation.history.first().history_date
+    out = load()
+    assert (
+        f"kept {recommendation.slug}: edited since the last load "
+        f"(last by {admin_user.username}, {edited_at:%Y-%m-%d %H:%M})"
+    ) in out
+
+
+def test_loads_are_recorded_in_history_as_the_commands_own(fixtures):
+    load()
+    recommendation = Recommendation.objects.first()
+    assert recommendation.history.count() >= 1
+    assert {h.history_change_reason for h in recommendation.history.all()} == {"load_review"}
+    assert all(h.history_user is None for h in recommendation.history.all())
+
+
+def test_forced_reload_leaves_the_overwritten_version_restorable(admin_user):
+    load()
+    recommendation = Recommendation.objects.first()
+    recommendation.summary = "A curator's better summary."
+    recommendation._history_user = admin_user
+    recommendation.save()
+    load("--force")
+    recommendation.refresh_from_db()
+    assert recommendation.summary != "A curator's better summary."
+
+    overwritten = recommendation.history.filter(history_user=admin_user).first()
+    overwritten.instance.save()
+    recommendation.refresh_from_db()
+    assert recommendation.summary == "A curator's better summary."

@@ -1,0 +1,85 @@
+import django_filters
+
+from recommendations.models import (
+    Chapter,
+    Confidence,
+    DeliveryStatus,
+    Mission,
+    Position,
+    Recommendation,
+)
+from sources.models import Organisation, Stance
+from sources.search import ranked
+
+
+class RecommendationFilter(django_filters.FilterSet):
+    """The filters of the recommendations list, its downloads and the API.
+
+    Choices are addressed by slug, so a filtered URL reads well and survives a reload
+    into another database."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    chapter = django_filters.ModelChoiceFilter(
+        queryset=Chapter.objects.all(), to_field_name="slug", label="Chapter"
+    )
+    # Each chosen record is compared by its slug (to_field_name), so field_name goes
+    # on to the slug too (django-filter #1661).
+    mission = django_filters.ModelMultipleChoiceFilter(
+        field_name="missions__slug",
+        queryset=Mission.objects.all(),
+        to_field_name="slug",
+        label="Mission",
+    )
+    organisation = django_filters.ModelMultipleChoiceFilter(
+        field_name="responses__organisation__slug",
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        label="Stakeholder organisation",
+        distinct=True,
+    )
+    stance = django_filters.MultipleChoiceFilter(
+        field_name="responses__stance",
+        choices=Stance.choices,
+        label="Stance of responses",
+        distinct=True,
+    )
+    confidence = django_filters.MultipleChoiceFilter(
+        choices=Confidence.choices, label="Confidence"
+    )
+    position = django_filters.MultipleChoiceFilter(
+        choices=Position.choices, label="Government position"
+    )
+    delivery_status = django_filters.MultipleChoiceFilter(
+        choices=DeliveryStatus.choices, label="Delivery status"
+    )
+    sort = django_filters.OrderingFilter(
+        fields=[
+            ("chapter__number", "chapter"),
+            ("title", "title"),
+            ("number", "number"),
+        ],
+        field_labels={
+            "chapter__number": "Chapter",
+            "title": "Title",
+            "number": "Number",
+        },
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "q",
+            "chapter",
+            "mission",
+            "organisation",
+            "stance",
+            "confidence",
+            "position",
+            "delivery_status",
+        ]
+
+    def search(self, queryset, name, value):
+        # The site search's engine: word forms match (carers finds carer) and the
+        # best matches come first, unless a sort is chosen.
+        return ranked(queryset, value)

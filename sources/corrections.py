@@ -1,0 +1,169 @@
+"""Corrections from the public: the "Report a problem with this page" form at /report/.
+
+No account is needed, so the form is guarded three ways: Django's CSRF check, a
+per-client throttle in the cache, and a honeypot field. What visitors send goes to
+the curators' queue in the admin (Correction) and is never shown publicly.
+"""
+
+from urllib.parse import urlsplit
+
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import FieldError
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+
+from sources.models import Correction
+
+MESSAGE_MAX_LENGTH = 2000
+# At most THROTTLE_LIMIT submissions from one client in THROTTLE_WINDOW seconds.
+THROTTLE_LIMIT = 5
+THROTTLE_WINDOW = 10 * 60
+
+
+class CorrectionForm(forms.Form):
+    message = forms.CharField(
+        label="What is wrong?",
+        help_text="Tell us what is wrong or missing on the page, and what it should say.",
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea,
+        error_messages={
+            "required": "Enter what is wrong with the page",
+            "max_length": f"What is wrong must be {MESSAGE_MAX_LENGTH:,} characters or fewer",
+        },
+    )
+    source = forms.CharField(
+        label="Source (optional)",
+        help_text="A link to, or the title of, a document that shows the right information.",
+        max_length=500,
+        required=False,
+        error_messages={"max_length": "The source must be 500 characters or fewer"},
+    )
+    email = forms.EmailField(
+        label="Email address (optional)",
+        help_text="Only if you would like us to reply. We will not use it for anything else.",
+        max_length=254,
+        required=False,
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "The email address must be 254 characters or fewer",
+        },
+    )
+    # The honeypot: hidden from people (and from screen readers), but bots that fill
+    # in every field fill it in too.
+    website = forms.CharField(required=False)
+
+
+def public_page(value: str) -> str:
+    """The path of a page on this site, or "" for anything else (another site, a
+    scheme, a malformed or oversized value)."""
+    if not value or len(value) > 500 or not value.startswith("/"):
+        return ""
+    if any(ord(c) < 32 or c in "\\\x7f" for c in value):
+        return ""
+    if not url_has_allowed_host_and_scheme(value, allowed_hosts=set()):
+        return ""
+    try:
+        return urlsplit(value).path
+    except ValueError:
+        return ""
+
+
+def record_of(path: str) -> tuple[str, str]:
+    """(model label, slug) of the public record whose detail page `path` is, or
+    ("", "") if it is not one. Detail pages are named `<model>_detail` and take the
+    record's slug (see CONVENTIONS.md), so new ones are found without a list here."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return "", ""
+    slug = match.kwargs.get("slug")
+    if not slug or not match.url_name or not match.url_name.endswith("_detail"):
+        return "", ""
+    try:
+        model = apps.get_model(match.app_name, match.url_name.removesuffix("_detail"))
+    except (LookupError, ValueError):
+        return "", ""
+    try:
+        if not model._default_manager.filter(slug=slug).exists():
+            return "", ""
+    except FieldError:
+        return "", ""
+    return model._meta.label_lower, slug
+
+
+def client_ip(request) -> str:
+    # REMOTE_ADDR is the address that connected to us. Behind a reverse proxy
+    # (DJANGO_BEHIND_PROXY=1, which is also what sets SECURE_PROXY_SSL_HEADER) that is
+    # the proxy, shared by every visitor, so use the last X-Forwarded-For hop: the one
+    # our proxy appended. Earlier hops are whatever the client sent and cannot be
+    # trusted. With more than one proxy in front, count back that many hops instead.
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last_hop = forwarded.rsplit(",", 1)[-1].strip()
+        if last_hop:
+            return last_hop
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def is_throttled(request) -> bool:
+    """Count this submission against its client; True once over the limit.
+
+    add() then incr() is atomic on every cache backend that supports incr natively
+    (Redis, Memcached). The default LocMemCache counts per process, so with several
+    workers the limit is per worker: configure a shared cache (Redis) in production."""
+    key = f"report-throttle:{client_ip(request)}"
+    cache.add(key, 0, timeout=THROTTLE_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The key expired between add() and incr(): a new window starts.
+        cache.add(key, 1, timeout=THROTTLE_WINDOW)
+        count = 1
+    return count > THROTTLE_LIMIT
+
+
+def report(request):
+    page = public_page(request.POST.get("page") or request.GET.get("page", ""))
+    status = 200
+    throttled = False
+    if request.method == "POST":
+        form = CorrectionForm(request.POST)
+        if form.is_valid():
+            if is_throttled(request):
+                # The form stays filled in, so nothing the visitor wrote is lost.
+                status, throttled = 429, True
+            else:
+                if not form.cleaned_data["website"]:
+                    # A filled-in honeypot is thanked like anyone, but not stored.
+                    record_model, record_slug = record_of(page) if page else ("", "")
+                    Correction.objects.create(
+                        page=page,
+                        record_model=record_model,
+                        record_slug=record_slug,
+                        message=form.cleaned_data["message"],
+                        source=form.cleaned_data["source"],
+                        email=form.cleaned_data["email"],
+                    )
+                thanks = reverse("sources:report_thanks")
+                return redirect(
+                    f"{thanks}?{urlencode({'page': page})}" if page else thanks
+                )
+    else:
+        form = CorrectionForm()
+    context = {
+        "form": form,
+        "page": page,
+        "throttled": throttled,
+        "message_max_length": MESSAGE_MAX_LENGTH,
+        "throttle_minutes": THROTTLE_WINDOW // 60,
+    }
+    return render(request, "report.html", context, status=status)
+
+
+def report_thanks(request):
+    page = public_page(request.GET.get("page", ""))
+    return render(request, "report_thanks.html", {"page": page})

@@ -1,0 +1,105 @@
+"""Writing the database back to fixture files: the inverse of `loading`.
+
+The output is exactly what the loader reads: the same files, records sorted by slug,
+every editable field in model order (many-to-many last, sorted), foreign keys as
+natural keys, 2-space JSON. So load -> export reproduces the shipped fixtures byte for
+byte, and a diff of the files shows exactly what curators changed.
+"""
+
+import datetime
+import decimal
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.apps import apps
+
+from sources.loading import DOCUMENTS_DIR, FIXTURE_FILES
+from sources.models import Capture, SourceDocument
+
+
+@dataclass
+class ExportedFile:
+    path: Path
+    records: int
+    changed: bool
+
+
+def fixture_fields(model) -> list:
+    """The fields a fixture record carries, in the order it carries them. A captured
+    source's text lives in its own file; the cleaned text is derived."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.editable
+        and not f.primary_key
+        and not (model is SourceDocument and f.name == "raw_text")
+    ]
+    return fields + list(model._meta.many_to_many)
+
+
+def record_of(obj, fields) -> dict:
+    values = {}
+    for field in fields:
+        if field.many_to_many:
+            keys = sorted(
+                related.natural_key() for related in getattr(obj, field.name).all()
+            )
+            values[field.name] = [list(key) for key in keys]
+        elif field.is_relation:
+            related = getattr(obj, field.name)
+            values[field.name] = list(related.natural_key()) if related else None
+        else:
+            values[field.name] = _plain(field.value_from_object(obj))
+    return {"model": obj._meta.label_lower, "fields": values}
+
+
+def _plain(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def dumps(records: list[dict]) -> str:
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+def export(directory: Path) -> list[ExportedFile]:
+    """Write every fixture file and captured text into `directory`; return what was
+    written and whether it changed."""
+    directory = Path(directory)
+    (directory / DOCUMENTS_DIR).mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, label in FIXTURE_FILES:
+        model = apps.get_model(label)
+        fields = fixture_fields(model)
+        queryset = model._default_manager.order_by("slug")
+        queryset = queryset.select_related(
+            *[f.name for f in fields if f.is_relation and not f.many_to_many]
+        ).prefetch_related(*[f.name for f in fields if f.many_to_many])
+        records = [record_of(obj, fields) for obj in queryset]
+        written.append(_write(directory / name, dumps(records).encode(), len(records)))
+    for source in SourceDocument.objects.filter(capture=Capture.CAPTURED).order_by(
+        "slug"
+    ):
+        path = directory / DOCUMENTS_DIR / f"{source.slug}.txt"
+        written.append(_write(path, source.raw_text.encode("utf-8"), 1))
+    clear_needs_review()
+    return written
+
+
+def clear_needs_review():
+    """What the admin changed is now in the files, for review as a diff."""
+    for _, label in FIXTURE_FILES:
+        apps.get_model(label)._default_manager.filter(needs_review=True).update(
+            needs_review=False
+        )
+
+
+def _write(path: Path, content: bytes, records: int) -> ExportedFile:
+    changed = not path.exists() or path.read_bytes() != content
+    if changed:
+        path.write_bytes(content)
+    return ExportedFile(path, records, changed)

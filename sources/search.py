@@ -1,0 +1,415 @@
+"""Full-text search across recommendations, responses, sources and organisations.
+
+One engine with two back ends, so the default SQLite install searches as well as
+PostgreSQL does:
+
+- PostgreSQL: `to_tsvector('english', ...)` matched against `websearch_to_tsquery`,
+  served by the GIN expression indexes of migration 0004, ranked by `ts_rank` and
+  highlighted by `ts_headline`.
+- SQLite: the FTS5 table `sources_search` of migration 0004 (porter stemmer, kept in
+  sync by triggers), ranked by `bm25()` and highlighted by `snippet()`.
+
+Both stem English words (carers finds carer, recommendation finds recommend) and
+accept the same query syntax: words, "quoted phrases", `or`, and `-word` to exclude.
+No query string can cause an error: PostgreSQL parses it with websearch_to_tsquery,
+which never fails, and for FTS5 every word is passed as a quoted string.
+
+Snippets are escaped HTML with <mark> around the matches. One difference remains:
+PostgreSQL's parser takes anything shaped like an HTML tag for markup, and its
+snippets leave such text out; FTS5's keep it, escaped.
+
+`search()` finds records of every kind; `ranked()` filters and orders one model's
+queryset, for the recommendations list's `q` filter.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django import forms
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.db import connections
+from django.db.models import (
+    Expression,
+    F,
+    FloatField,
+    Model,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Concat
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from recommendations.models import Recommendation
+from sources.models import Organisation, SourceDocument, StakeholderResponse
+
+CONFIG = "english"
+# The FTS5 table of migration 0004. Its rowid is the record's pk * ROWID_STRIDE + the
+# kind's code, so that one table (one set of bm25 statistics, comparable ranks) holds
+# every kind and triggers find a record's row by rowid.
+SEARCH_TABLE = "sources_search"
+ROWID_STRIDE = 4
+# Longer queries are cut: nobody types more, and it bounds the work a query can ask for.
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 32
+# Private-use characters that mark matches in snippets. They are swapped for <mark>
+# only after the whole snippet is escaped, so a document's own "<" stays text.
+START, STOP = "\ue000", "\ue001"
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    code: int  # see ROWID_STRIDE; must match migration 0004
+    label: str
+    label_plural: str
+    model: type[Model]
+    # Matched through the GIN index, so in the order of the index's expression.
+    columns: tuple[str, ...]
+    # Ranked above the body (PostgreSQL weight A, a bigger bm25 weight in FTS5).
+    title_columns: tuple[str, ...]
+    # Ranked lower; the snippet comes from these.
+    body_columns: tuple[str, ...]
+    related: tuple[str, ...] = ()  # what str() of a record needs
+
+
+KINDS = {
+    kind.key: kind
+    for kind in [
+        Kind(
+            "recommendation",
+            0,
+            "Recommendation",
+            "Recommendations",
+            Recommendation,
+            columns=("title", "summary", "addressed_to"),
+            title_columns=("title",),
+            body_columns=("summary", "addressed_to"),
+        ),
+        Kind(
+            "response",
+            1,
+            "Stakeholder response",
+            "Stakeholder responses",
+            StakeholderResponse,
+            columns=("summary", "quotation", "person", "role"),
+            title_columns=("person", "role"),
+            body_columns=("summary", "quotation"),
+            related=("organisation",),
+        ),
+        Kind(
+            "source",
+            2,
+            "Source",
+            "Sources",
+            SourceDocument,
+            columns=("title", "publisher", "cleaned_text", "description"),
+            title_columns=("title", "publisher"),
+            body_columns=("description", "cleaned_text"),
+        ),
+        Kind(
+            "organisation",
+            3,
+            "Organisation",
+            "Organisations",
+            Organisation,
+            columns=("name", "description"),
+            title_columns=("name",),
+            body_columns=("description",),
+        ),
+    ]
+}
+KIND_BY_MODEL = {kind.model: kind for kind in KINDS.values()}
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[("", "All")] + [(k.key, k.label_plural) for k in KINDS.values()],
+    )
+
+
+@dataclass
+class Hit:
+    kind: Kind
+    pk: int
+    rank: float
+    object: Model | None = None
+    snippet: SafeString = field(default_factory=SafeString)
+
+    @property
+    def title(self):
+        return str(self.object)
+
+    @property
+    def url(self):
+        return self.object.get_absolute_url()
+
+
+class SearchResults(Sequence):
+    """Every match, best first. Cheap to count and slice: a slice (a page) fetches
+    its records and snippets then, with one query per kind on it."""
+
+    def __init__(self, query: str, hits: list[Hit], counts: Counter | None = None):
+        self.query = query
+        self._hits = hits
+        self.counts = (
+            counts if counts is not None else Counter(h.kind.key for h in hits)
+        )
+
+    def __len__(self):
+        return len(self._hits)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return _fetch(self.query, self._hits[index])
+        return _fetch(self.query, [self._hits[index]])[0]
+
+    def of_kind(self, key: str) -> "SearchResults":
+        """The hits of one kind; `counts` still counts every kind."""
+        hits = [hit for hit in self._hits if hit.kind.key == key]
+        return SearchResults(self.query, hits, self.counts)
+
+    @property
+    def kind_counts(self) -> list[tuple[Kind, int]]:
+        return [(k, self.counts[k.key]) for k in KINDS.values() if self.counts[k.key]]
+
+
+def search(query: str, kinds=None) -> SearchResults:
+    """Records of the given kinds (keys of KINDS; all by default) matching `query`.
+
+    One query finds and ranks every match (a UNION of each kind's `ranked()`);
+    records and snippets are fetched only for the slice that is shown."""
+    query = clean_query(query)
+    keys = list(KINDS) if kinds is None else list(kinds)
+    if not _has_terms(query) or not keys:
+        return SearchResults(query, [])
+    rows = [
+        ranked(KINDS[key].model.objects.all(), query)
+        .order_by()
+        .values_list(Value(key), "pk", "search_rank")
+        for key in keys
+    ]
+    union = rows[0].union(*rows[1:], all=True) if len(rows) > 1 else rows[0]
+    hits = [Hit(KINDS[key], pk, rank) for key, pk, rank in union]
+    # Ties (common in FTS5 for words found in most records) keep a stable order.
+    hits.sort(key=lambda hit: (-hit.rank, hit.kind.code, hit.pk))
+    return SearchResults(query, hits)
+
+
+def ranked(queryset: QuerySet, query: str) -> QuerySet:
+    """`queryset` narrowed to records matching `query`, best first, each annotated
+    with `search_rank` (higher is better). Its model must be one of KINDS."""
+    kind = KIND_BY_MODEL[queryset.model]
+    vendor = connections[queryset.db].vendor
+    query = clean_query(query)
+    nothing = queryset.annotate(search_rank=Value(0.0)).none()
+    if not _has_terms(query):
+        return nothing
+    if vendor == "postgresql":
+        search_query = _pg_query(query)
+        return (
+            queryset.alias(search_vector=SearchVector(*kind.columns, config=CONFIG))
+            .filter(search_vector=search_query)
+            .annotate(
+                search_rank=SearchRank(
+                    SearchVector(*kind.title_columns, config=CONFIG, weight="A")
+                    + SearchVector(*kind.body_columns, config=CONFIG, weight="C"),
+                    search_query,
+                    # Divide by 1 + log(length), so long sources do not win by size.
+                    normalization=1,
+                )
+            )
+            .order_by("-search_rank", "pk")
+        )
+    if vendor == "sqlite":
+        match = fts5_query(query)
+        if not match:
+            return nothing
+        return (
+            queryset.filter(
+                pk__in=RawSQL(
+                    f"SELECT {SEARCH_TABLE}.rowid / {ROWID_STRIDE} FROM {SEARCH_TABLE}"
+                    f" WHERE {SEARCH_TABLE} MATCH %s"
+                    f" AND {SEARCH_TABLE}.rowid %% {ROWID_STRIDE} = {kind.code}",
+                    [match],
+                )
+            )
+            .annotate(
+                # bm25() is lower for better matches. Weights: title, body.
+                search_rank=_Fts5(
+                    f"-bm25({SEARCH_TABLE}, 5.0, 1.0)", [], match, kind, FloatField()
+                )
+            )
+            .order_by("-search_rank", "pk")
+        )
+    raise NotImplementedError(f"Search does not support {vendor}.")
+
+
+def clean_query(query: str) -> str:
+    # PostgreSQL rejects NUL in strings; nothing else needs removing.
+    return (query or "").replace("\x00", "")[:MAX_QUERY_LENGTH].strip()
+
+
+def _has_terms(query: str) -> bool:
+    return bool(re.search(r"\w", query))
+
+
+def _pg_query(query: str) -> SearchQuery:
+    return SearchQuery(query, search_type="websearch", config=CONFIG)
+
+
+# PostgreSQL's english configuration drops these; dropping them here too keeps the
+# two engines alike ("carers and families" need not contain "and").
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from if in into is it its no not of on or "
+    "so such that the their then there these they this to was were will with".split()
+)
+_QUERY_TOKEN = re.compile(r'(?P<minus>-?)(?:"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
+
+
+def fts5_query(query: str) -> str:
+    """The FTS5 equivalent of websearch_to_tsquery: words are ANDed, "quoted
+    phrases" kept together, `or` separates alternatives and `-word` excludes.
+
+    Only runs of word characters reach FTS5, each wrapped in double quotes as a
+    string, so nothing the user types is read as FTS5 syntax (operators, column
+    filters, NEAR, `*`, parentheses). Returns "" when nothing is left to search."""
+    groups = [([], [])]  # (included, excluded) phrases per alternative
+    terms = 0
+    for token in _QUERY_TOKEN.finditer(query):
+        text = token["phrase"] if token["phrase"] is not None else token["word"]
+        if token["word"] and not token["minus"] and token["word"].lower() == "or":
+            groups.append(([], []))
+            continue
+        words = re.findall(r"\w+", text)
+        if token["word"] is not None:
+            words = [w for w in words if w.lower() not in STOP_WORDS]
+        if not words or terms >= MAX_TERMS:
+            continue
+        terms += 1
+        # \w never matches '"', so the string literal cannot be closed early.
+        phrase = '"' + " ".join(words) + '"'
+        groups[-1][1 if token["minus"] else 0].append(phrase)
+    # FTS5, unlike PostgreSQL, cannot match "everything but": alternatives with
+    # nothing to include are dropped.
+    return " OR ".join(
+        "(" + " ".join(included + [f"NOT {phrase}" for phrase in excluded]) + ")"
+        for included, excluded in groups
+        if included
+    )
+
+
+class _Fts5(Expression):
+    """An FTS5 auxiliary function (bm25(), snippet()) evaluated on the outer row's
+    entry in the search table, as a correlated subquery."""
+
+    def __init__(self, function, params, match, kind, output_field):
+        super().__init__(output_field=output_field)
+        self.function, self.params, self.match, self.kind = (
+            function,
+            params,
+            match,
+            kind,
+        )
+        self.pk = F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, exprs):
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler, connection):
+        pk_sql, pk_params = compiler.compile(self.pk)
+        sql = (
+            f"(SELECT {self.function} FROM {SEARCH_TABLE}"
+            f" WHERE {SEARCH_TABLE} MATCH %s"
+            f" AND {SEARCH_TABLE}.rowid = {pk_sql} * {ROWID_STRIDE} + {self.kind.code})"
+        )
+        return sql, (*self.params, self.match, *pk_params)
+
+
+def _snippet_expression(kind: Kind, query: str, vendor: str) -> Expression:
+    if vendor == "postgresql":
+        body = [F(column) for column in kind.body_columns]
+        if len(body) > 1:
+            body = [Concat(*_interleave(body, Value("\n")), output_field=TextField())]
+        return SearchHeadline(
+            body[0],
+            _pg_query(query),
+            config=CONFIG,
+            start_sel=START,
+            stop_sel=STOP,
+            max_words=30,
+            min_words=15,
+            max_fragments=2,
+            fragment_delimiter=f" {ELLIPSIS} ",
+        )
+    # Column 1 is the body; at most 24 tokens.
+    return _Fts5(
+        f"snippet({SEARCH_TABLE}, 1, %s, %s, %s, 24)",
+        [START, STOP, ELLIPSIS],
+        fts5_query(query),
+        kind,
+        TextField(),
+    )
+
+
+def _interleave(items, separator):
+    for i, item in enumerate(items):
+        if i:
+            yield separator
+        yield item
+
+
+def _fetch(query: str, hits: list[Hit]) -> list[Hit]:
+    """Fill in each hit's record and snippet: one query per kind among the hits."""
+    pks_by_kind = {}
+    for hit in hits:
+        pks_by_kind.setdefault(hit.kind, []).append(hit.pk)
+    found = {}
+    for kind, pks in pks_by_kind.items():
+        records = kind.model.objects.filter(pk__in=pks)
+        vendor = connections[records.db].vendor
+        records = records.select_related(*kind.related).annotate(
+            search_snippet=_snippet_expression(kind, query, vendor)
+        )
+        found.update({(kind.key, record.pk): record for record in records})
+    fetched = []
+    for hit in hits:
+        record = found.get((hit.kind.key, hit.pk))
+        if record is None:  # deleted since the search ran
+            continue
+        snippet = highlight_markers((record.search_snippet or "").strip())
+        fetched.append(Hit(hit.kind, hit.pk, hit.rank, record, snippet))
+    return fetched
+
+
+_MARKED = re.compile(f"{START}([^{START}{STOP}]*){STOP}")
+
+
+def highlight_markers(text: str) -> SafeString:
+    """HTML for a snippet: the marked matches in <mark>, everything else escaped.
+    Stray markers (a document's own private-use characters) are dropped."""
+    pieces, tail, position = [], "", 0
+    for match in _MARKED.finditer(text):
+        pieces.append((_unmark(text[position : match.start()]), match[1]))
+        position = match.end()
+    tail = _unmark(text[position:])
+    return format_html("{}{}", format_html_join("", "{}<mark>{}</mark>", pieces), tail)
+
+
+def _unmark(text: str) -> str:
+    return text.replace(START, "").replace(STOP, "")

@@ -1,0 +1,233 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against a live server.
+
+One browser serves the whole session and each test opens its own context (its own
+cookies, viewport and JavaScript setting). The review's data is loaded once per test
+module, not once per test: loading it and flushing it again takes seconds on
+PostgreSQL, and the pages only read it.
+"""
+
+import os
+from io import StringIO
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from django.core.management import call_command
+from django.db import connections
+from django.db.models import Count
+from django.test.utils import modify_settings
+from pytest_django.live_server_helper import LiveServer
+
+from recommendations.models import Chapter, Mission, Recommendation
+from sources.highlighting import highlight
+from sources.models import Organisation, SourceDocument, StakeholderResponse
+
+# Playwright's sync API keeps an asyncio event loop running in the main thread while
+# the browser is open, so Django's async-safety check would refuse every ORM call
+# the tests make between browser steps (SynchronousOnlyOperation). Those calls never
+# run inside the loop, so they are safe; the variable is read at each call.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Playwright waits this long (ms) for an element or a page before failing.
+TIMEOUT = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}: run `make browser-deps`")
+    # Imported here so that collecting the rest of the suite does not need Playwright.
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker):
+    """The address of a live server that serves the test database.
+
+    Not pytest-django's `live_server`: that one makes every test transactional, so
+    each test would load the data and flush it again."""
+    with django_db_blocker.unblock():
+        # Shares an in-memory SQLite connection with the server thread.
+        server = LiveServer("localhost")
+    with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+        yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def review_data(django_db_setup, django_db_blocker):
+    """The review's data, committed so that the server thread sees it.
+
+    Afterwards the database is put back as the migrations left it, as Django's
+    `serialized_rollback` does, because a flush alone would also delete what data
+    migrations created (the Curators group) for the tests that run later."""
+    with django_db_blocker.unblock():
+        connection = connections["default"]
+        before = connection.creation.serialize_db_to_string()
+        call_command("load_review", stdout=StringIO())
+        yield
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        connection.creation.deserialize_db_from_string(before)
+
+
+@pytest.fixture
+def db_access(review_data, db):
+    """The review's data, for the test to read (to find its URLs) and the server to
+    serve. Asking for `db` also tells pytest-django that these tests need the test
+    database, which it sets up only for tests that do; each test runs in a transaction
+    rolled back at its end, so nothing a test writes leaks into the next."""
+
+
+@pytest.fixture
+def new_context(browser, live_url, db_access):
+    """Opens browser contexts on the live server; closes them after the test.
+
+    Keyword arguments go to `browser.new_context`, e.g. java_script_enabled=False."""
+    contexts = []
+
+    def make(**kwargs):
+        kwargs.setdefault("base_url", live_url)
+        context = browser.new_context(**kwargs)
+        context.set_default_timeout(TIMEOUT)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
+
+
+@pytest.fixture
+def quoted_recommendation(db_access):
+    """(mission, recommendation, citation): a recommendation in that mission whose
+    page quotes a captured source at a passage that the source's page highlights, so
+    the quotation links to a <mark> with some text in it."""
+
+    def marked_anchors(source):
+        # As the source's page does: every passage quoted from it is highlighted.
+        passages = [(c.slug, c.excerpt) for c in source.citations.all()]
+        passages += [(r.slug, r.quotation) for r in source.responses.all()]
+        segments = highlight(source.cleaned_text, passages)
+        return {segment.anchor for segment in segments if segment.text}
+
+    # A mission whose recommendations fit on one page of the list (25 to a page).
+    missions = Mission.objects.annotate(n=Count("recommendations")).filter(n__lte=25)
+    for mission in missions.order_by("number"):
+        for recommendation in mission.recommendations.order_by("slug"):
+            for citation in recommendation.citations.select_related("source"):
+                if citation.source.is_captured and citation.slug in marked_anchors(
+                    citation.source
+                ):
+                    return mission, recommendation, citation
+    raise AssertionError("No recommendation quotes a captured source: check fixtures/")
+
+
+@pytest.fixture
+def listed_recommendations(db_access):
+    """Reads which recommendations a page links to, as a set of their paths."""
+    detail_paths = {r.get_absolute_url() for r in Recommendation.objects.all()}
+
+    def read(page):
+        hrefs = page.locator("main a[href]").evaluate_all(
+            "links => links.map(link => link.getAttribute('href'))"
+        )
+        return {href for href in hrefs if href in detail_paths}
+
+    return read
+
+
+# The kinds of page, named for test ids; `page_path` gives each one's address.
+PAGE_NAMES = [
+    "home",
+    "recommendation list",
+    "recommendation list, filtered",
+    "recommendation detail",
+    "chapter list",
+    "chapter detail",
+    "mission list",
+    "mission detail",
+    "organisation list",
+    "organisation detail",
+    "response list",
+    "response detail",
+    "source list",
+    "source detail",
+    "key figures",
+    "timeline",
+    "publications",
+    "search with results",
+    "search without results",
+    "data",
+    "charts",
+    "404",
+    "API docs",
+    "admin login",
+]
+
+
+def pytest_generate_tests(metafunc):
+    if "page_name" in metafunc.fixturenames:
+        metafunc.parametrize("page_name", PAGE_NAMES)
+
+
+@pytest.fixture
+def page_path(page_types, page_name):
+    return page_types[page_name]
+
+
+@pytest.fixture
+def page_types(db_access):
+    """Every kind of page on the site, by name: lists by their literal paths, details
+    and searches found from the loaded data."""
+    recommendation = Recommendation.objects.order_by("slug").first()
+    mission = Mission.objects.filter(recommendations__isnull=False).first()
+    captured_source = SourceDocument.objects.filter(capture="captured").first()
+    # A word from a recommendation's title is sure to be found.
+    hit_word = max(recommendation.title.split(), key=len).strip(",.:;'\"")
+    return {
+        "home": "/",
+        "recommendation list": "/recommendations/",
+        "recommendation list, filtered": f"/recommendations/?mission={mission.slug}",
+        "recommendation detail": recommendation.get_absolute_url(),
+        "chapter list": "/chapters/",
+        "chapter detail": Chapter.objects.first().get_absolute_url(),
+        "mission list": "/missions/",
+        "mission detail": mission.get_absolute_url(),
+        "organisation list": "/organisations/",
+        "organisation detail": Organisation.objects.first().get_absolute_url(),
+        "response list": "/responses/",
+        "response detail": StakeholderResponse.objects.first().get_absolute_url(),
+        "source list": "/sources/",
+        "source detail": captured_source.get_absolute_url(),
+        "key figures": "/key-figures/",
+        "timeline": "/timeline/",
+        "publications": "/publications/",
+        "search with results": f"/search/?{urlencode({'q': hit_word})}",
+        "search without results": "/search/?q=xylophonequux",
+        "data": "/data/",
+        "charts": "/charts/",
+        "404": "/no-such-page/",
+        "API docs": "/api/docs/",
+        "admin login": "/admin/login/",
+    }
