@@ -259,7 +259,7 @@ def test_index_follows_inserts_updates_and_deletes(indexed, kind):
 
 def test_search_indexes_exist_after_all_migrations(db):
     # A later migration that remakes one of the searched tables on SQLite drops its
-    # triggers: it must recreate them (see sources/migrations/0004_search_indexes.py).
+    # triggers; the post_migrate handler in sources/apps.py must put them back.
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
@@ -275,7 +275,7 @@ def test_search_indexes_exist_after_all_migrations(db):
             }
             assert triggers == expected, (
                 f"Missing search triggers {expected - triggers}: a migration remade "
-                "their table; follow it with one that reruns install_sqlite_index()."
+                "their table and sources/apps.py did not reinstall them."
             )
         else:
             cursor.execute(

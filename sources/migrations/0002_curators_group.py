@@ -14,6 +14,8 @@ ALL_ACTIONS = ["add", "change", "delete", "view"]
 ACTIONS = {
     "sourcedocument": ["add", "change", "view"],
     "loadedrecord": ["view"],
+    # Corrections come from the public (0009): curators handle them, never invent them.
+    "correction": ["change", "view"],
 }
 
 
@@ -35,6 +37,8 @@ def create_curators(apps, schema_editor):
     for label in APP_LABELS:
         for model in apps.get_app_config(label).get_models():
             name = model._meta.model_name
+            if name.startswith("historical"):
+                continue  # history is read through its model's own admin
             codenames = [
                 f"{action}_{name}" for action in ACTIONS.get(name, ALL_ACTIONS)
             ]

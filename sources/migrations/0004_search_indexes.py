@@ -11,12 +11,10 @@ Its rowid is the record's id * 4 + the kind's code (KINDS in sources/search.py).
 Other vendors get nothing. These are not Django model indexes (SQLite cannot build a
 GIN index, and the FTS5 table is no model), so the migration state does not change.
 
-Caution: on SQLite, a later migration that remakes one of these tables (adding or
-removing a constraint, most AlterField and RemoveField) drops its triggers, and the
-index silently stops following that table. tests/test_search.py checks that every
-trigger exists after all migrations; when it fails, add a migration after the one
-that remade the table that runs reinstall_sqlite_index_if_needed(), as 0007 and 0011
-do, or better, run that function on Django's post_migrate signal.
+On SQLite, a later migration that remakes one of these tables (adding or removing a
+constraint, most AlterField and RemoveField) drops its triggers; sources/apps.py runs
+reinstall_sqlite_index_if_needed() after every migrate (post_migrate) to put them
+back, and tests/test_search.py checks that every trigger exists.
 """
 
 from django.contrib.postgres.indexes import GinIndex
@@ -84,8 +82,8 @@ def _insert(row, code, title, body):
 def install_sqlite_index(apps, cursor):
     """Create the FTS5 table and the triggers if missing, and refill the table.
 
-    Idempotent, so that a migration that remakes a searched table (which drops its
-    triggers) can run it again: see 0007_search_triggers."""
+    Idempotent, so that it can run again after a migration remade a searched table
+    (which drops its triggers): see sources/apps.py."""
     try:
         cursor.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
         cursor.execute("DROP TABLE temp.fts5_probe")
