@@ -66,4 +66,11 @@ urlpatterns = [
     ),
     path("key-figures/", views.KeyFigureListView.as_view(), name="keyfigure_list"),
     path("timeline/", views.TimelineEventListView.as_view(), name="timelineevent_list"),
+    path("how-we-track/", views.how_we_track, name="how_we_track"),
+    path("tracker/", views.tracker, name="tracker"),
+    path(
+        "discrepancies/",
+        views.DiscrepancyListView.as_view(),
+        name="discrepancy_list",
+    ),
 ]

@@ -2,6 +2,7 @@ from django.db.models import Count, F, Prefetch
 from django.shortcuts import render
 from django.views.generic import DetailView, ListView
 
+from recommendations import tracking
 from recommendations.changes import with_last_updated
 from recommendations.charts import chapter_chart, stance_chart
 from recommendations.downloads import (
@@ -11,10 +12,12 @@ from recommendations.downloads import (
     listed_recommendations,
     respond,
 )
-from recommendations.facets import Facet, FacetedListView
+from recommendations.facets import Facet, FacetedListView, shown
 from recommendations.filters import RecommendationFilter
 from recommendations.models import (
     Chapter,
+    Discrepancy,
+    GovernmentUpdate,
     KeyFigure,
     Mission,
     Recommendation,
@@ -23,7 +26,7 @@ from recommendations.models import (
 )
 from sources.downloads import RESPONSES
 from sources.filters import StakeholderResponseFilter
-from sources.models import ChapterTitle, StakeholderResponse
+from sources.models import ChapterTitle, Citation, SourceDocument, StakeholderResponse
 
 
 def chapters_with_counts():
@@ -57,6 +60,10 @@ def home(request):
             )
             .filter(responded_on__isnull=False)
             .order_by(F("responded_on").desc(), "slug")[:5],
+            # Sources that disagree about the review's own facts (its length, its
+            # number of recommendations, dates), shown beside them.
+            "review_discrepancies": Discrepancy.objects.filter(recommendation=None),
+            "position_tallies": tracking.position_tallies(),
         },
     )
 
@@ -116,15 +123,43 @@ class MissionDetailView(DetailView):
         )
 
 
+def citations_with_sources():
+    # Each citation's source joined in, rather than one more query for them all.
+    return Citation.objects.select_related("source")
+
+
 class RecommendationDetailView(DetailView):
     template_name = "recommendations/recommendation_detail.html"
 
     def get_queryset(self):
         responses = StakeholderResponse.objects.select_related("organisation", "source")
+        updates = GovernmentUpdate.objects.order_by("date", "slug").prefetch_related(
+            Prefetch("citations", queryset=citations_with_sources())
+        )
         return with_last_updated(Recommendation.objects.for_list()).prefetch_related(
             "key_figures",
-            "citations__source",
+            Prefetch("citations", queryset=citations_with_sources()),
             Prefetch("responses", queryset=responses),
+            Prefetch("government_updates", queryset=updates),
+            "discrepancies",
+        )
+
+    def get_context_data(self, **kwargs):
+        recommendation = self.object
+        position_update, status_update = tracking.current_updates(
+            recommendation.government_updates.all()
+        )
+        return super().get_context_data(
+            position_update=position_update,
+            status_update=status_update,
+            position_definition=tracking.POSITION_DEFINITIONS[recommendation.position],
+            status_definition=tracking.DELIVERY_STATUS_DEFINITIONS[
+                recommendation.delivery_status
+            ],
+            confidence_definition=tracking.CONFIDENCE_DEFINITIONS[
+                recommendation.confidence
+            ],
+            **kwargs,
         )
 
 
@@ -132,8 +167,11 @@ class KeyFigureListView(ListView):
     template_name = "recommendations/keyfigure_list.html"
 
     def get_queryset(self):
+        # The discrepancies of each figure's recommendation: the page links those
+        # about money from the figures in pounds.
         return KeyFigure.objects.select_related("recommendation").prefetch_related(
-            "citations__source"
+            Prefetch("citations", queryset=citations_with_sources()),
+            "recommendation__discrepancies",
         )
 
 
@@ -142,6 +180,79 @@ class TimelineEventListView(ListView):
 
     def get_queryset(self):
         return TimelineEvent.objects.prefetch_related("citations__source")
+
+
+class DiscrepancyListView(ListView):
+    template_name = "recommendations/discrepancy_list.html"
+
+    def get_queryset(self):
+        # Each side in the order its source was published, undated sources last.
+        sides = citations_with_sources().order_by(
+            F("source__published_on").asc(nulls_last=True), "slug"
+        )
+        return Discrepancy.objects.select_related("recommendation").prefetch_related(
+            Prefetch("citations", queryset=sides)
+        )
+
+    def get_context_data(self, **kwargs):
+        discrepancies = self.object_list
+        groups = [
+            (
+                "about-the-review",
+                "About the review",
+                [d for d in discrepancies if d.recommendation_id is None],
+            ),
+            (
+                "about-recommendations",
+                "About recommendations",
+                [d for d in discrepancies if d.recommendation_id],
+            ),
+        ]
+        return super().get_context_data(
+            groups=[group for group in groups if group[2]], **kwargs
+        )
+
+
+def how_we_track(request):
+    chapters = Chapter.objects.all()
+    captures = SourceDocument.objects.values_list("capture").annotate(n=Count("pk"))
+    return render(
+        request,
+        "recommendations/how_we_track.html",
+        {
+            "review": Review.objects.first(),
+            "breakdown": tracking.breakdown(chapters),
+            "captures": dict(captures.order_by()),
+        },
+    )
+
+
+def tracker(request):
+    chapters = list(Chapter.objects.all())
+    form = tracking.TrackerForm(request.GET, chapters)
+    chapter = problem = None
+    if not form.is_valid():
+        # A mistyped or stale link still shows the whole review, and says so.
+        problem = (
+            f"“{shown(request.GET.get('chapter', ''))}” is not a chapter of the report"
+        )
+    elif form.cleaned_data["chapter"]:
+        chapter = next(c for c in chapters if c.slug == form.cleaned_data["chapter"])
+    recommendations = Recommendation.objects.all()
+    if chapter is not None:
+        recommendations = recommendations.filter(chapter=chapter)
+    counts = tracking.tracker_counts(recommendations)
+    return render(
+        request,
+        "recommendations/tracker.html",
+        {
+            "form": form,
+            "chapters": chapters,
+            "chapter": chapter,
+            "problem": problem,
+            "tracker": tracking.tracker(counts, chapter.slug if chapter else ""),
+        },
+    )
 
 
 class RecommendationListView(FacetedListView):

@@ -5,6 +5,7 @@ per-client throttle in the cache, and a honeypot field. What visitors send goes 
 the curators' queue in the admin (Correction) and is never shown publicly.
 """
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from django import forms
@@ -104,8 +105,10 @@ def client_ip(request) -> str:
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         last_hop = forwarded.rsplit(",", 1)[-1].strip()
-        if last_hop:
-            return last_hop
+        try:
+            return str(ipaddress.ip_address(last_hop))
+        except ValueError:
+            pass  # no header, or not an address: the proxy did not set it
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -98,12 +98,27 @@ class OrganisationDetailView(DetailView):
     template_name = "sources/organisation_detail.html"
 
     def get_queryset(self):
+        # One more query for all its responses' recommendations, for the table of
+        # who said what about which.
+        responses = StakeholderResponse.objects.select_related(
+            "source"
+        ).prefetch_related("recommendations")
         return with_last_updated(Organisation.objects).prefetch_related(
-            Prefetch(
-                "responses",
-                queryset=StakeholderResponse.objects.select_related("source"),
-            )
+            Prefetch("responses", queryset=responses)
         )
+
+    def get_context_data(self, **kwargs):
+        # (recommendation, response) for each recommendation a response speaks to,
+        # by recommendation; a recommendation's responses keep their own order.
+        pairs = sorted(
+            (
+                (recommendation, response)
+                for response in self.object.responses.all()
+                for recommendation in response.recommendations.all()
+            ),
+            key=lambda pair: (pair[0].title, pair[0].slug),
+        )
+        return super().get_context_data(stances=pairs, **kwargs)
 
 
 class StakeholderResponseDetailView(DetailView):

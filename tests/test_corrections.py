@@ -214,6 +214,8 @@ def test_behind_a_proxy_clients_are_told_apart_by_the_last_forwarded_hop(
         assert forwarded_for(f"10.0.0.{n}, 198.51.100.7") == 302
     assert forwarded_for("10.9.9.9, 198.51.100.7") == 429
     assert forwarded_for("198.51.100.8") == 302
+    # A hop that is not an address is not trusted: REMOTE_ADDR counts instead.
+    assert forwarded_for("198.51.100.7, not an address") == 302
     # Without a proxy, the header is ignored: every post here came from 127.0.0.1.
     settings.SECURE_PROXY_SSL_HEADER = None
     assert forwarded_for("198.51.100.9") == 302

@@ -192,8 +192,9 @@ def test_home_query_count_is_flat(
     for _ in range(3):
         make_recommendation(chapter=make_chapter()).missions.add(make_mission())
 
-    # review, chapters with counts, missions with counts, key figures, latest responses
-    with django_assert_num_queries(5):
+    # review, chapters with counts, missions with counts, key figures, latest
+    # responses, the review's discrepancies, recommendations counted by position
+    with django_assert_num_queries(7):
         response = client.get("/")
 
     assert response.status_code == 200
@@ -288,9 +289,10 @@ def test_recommendation_page_shows_the_number_a_source_gives(
 def test_recommendation_query_count_is_flat(
     client, recommendation, django_assert_num_queries
 ):
-    # recommendation with chapter, missions, key figures, citations, their sources,
-    # responses with organisation and source
-    with django_assert_num_queries(6):
+    # recommendation with chapter, missions, key figures, citations with their
+    # source, responses with organisation and source, government updates (none
+    # here, so their citations cost nothing: see test_tracker.py), discrepancies
+    with django_assert_num_queries(7):
         response = client.get("/recommendations/family-help/")
 
     assert response.status_code == 200
@@ -316,7 +318,8 @@ def test_key_figures_are_anchored_and_formatted(
     for figure in KeyFigure.objects.all():
         make_citation(key_figure=figure)
 
-    # key figures with recommendation, citations, their sources
+    # key figures with recommendation, citations with their source, the
+    # recommendations' discrepancies
     with django_assert_num_queries(3):
         response = client.get("/key-figures/")
 
@@ -420,8 +423,8 @@ def test_organisation_page_lists_its_responses(
     for stance in ["welcomes", "mixed", "critical"]:
         make_response(stance=stance, summary=f"They said it, {stance}.")
 
-    # organisation, responses with their source
-    with django_assert_num_queries(2):
+    # organisation, responses with their source, their recommendations
+    with django_assert_num_queries(3):
         response = client.get("/organisations/an-org/")
 
     assertContains(response, "An organisation")

@@ -170,8 +170,9 @@ def test_home_lists_the_five_newest_dated_responses_newest_first(
 
 def test_home_query_count_is_fixed(client, site, django_assert_num_queries):
     # review, chapters with counts, missions with counts, key figures,
-    # latest responses with their organisation
-    with django_assert_num_queries(5):
+    # latest responses with their organisation, the review's discrepancies,
+    # recommendations counted by position
+    with django_assert_num_queries(7):
         response = client.get("/")
 
     assert response.status_code == 200

@@ -20,16 +20,12 @@ pytestmark = pytest.mark.browser
 LIST_PAGE_SIZE = 25
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
-# Computed styles that can show where the focus is: on the control itself, on its
-# ::before and ::after, and on its label's (GOV.UK checkboxes draw the box and its
-# focus ring on the label's ::before).
+# The computed styles that draw a focus indicator (an outline, a ring drawn with
+# box-shadow, or a fill), read from the control, its ::before and ::after, and its
+# label's (GOV.UK checkboxes draw the box and its focus ring on the label's ::before).
+# A change of text colour alone does not count.
 STYLE_SNAPSHOT_JS = """
 (element) => {
-    const properties = [
-        "outline-style", "outline-width", "outline-color", "box-shadow",
-        "background-color", "color", "border-color", "text-decoration-line",
-        "text-decoration-thickness",
-    ];
     const boxes = [element];
     if (element.id) {
         const label = document.querySelector(`label[for="${CSS.escape(element.id)}"]`);
@@ -37,7 +33,10 @@ STYLE_SNAPSHOT_JS = """
     }
     return boxes.flatMap(box => [null, "::before", "::after"].map(pseudo => {
         const style = getComputedStyle(box, pseudo);
-        return properties.map(name => style.getPropertyValue(name)).join(" ");
+        const outline = style.outlineStyle === "none" || style.outlineWidth === "0px"
+            ? "none"
+            : `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`;
+        return `${outline} / ${style.boxShadow} / ${style.backgroundColor}`;
     })).join(" | ");
 }
 """
