@@ -8,6 +8,7 @@ from recommendations.models import (
     Position,
     Recommendation,
 )
+from sources.filters import RelatedSlugsFilter
 from sources.models import Organisation, Stance
 from sources.search import ranked
 
@@ -22,16 +23,14 @@ class RecommendationFilter(django_filters.FilterSet):
     chapter = django_filters.ModelChoiceFilter(
         queryset=Chapter.objects.all(), to_field_name="slug", label="Chapter"
     )
-    # Each chosen record is compared by its slug (to_field_name), so field_name goes
-    # on to the slug too (django-filter #1661).
-    mission = django_filters.ModelMultipleChoiceFilter(
-        field_name="missions__slug",
+    mission = RelatedSlugsFilter(
+        field_name="missions",
         queryset=Mission.objects.all(),
         to_field_name="slug",
         label="Mission",
     )
-    organisation = django_filters.ModelMultipleChoiceFilter(
-        field_name="responses__organisation__slug",
+    organisation = RelatedSlugsFilter(
+        field_name="responses__organisation",
         queryset=Organisation.objects.all(),
         to_field_name="slug",
         label="Stakeholder organisation",

@@ -559,15 +559,16 @@ class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     detail_serializer_class = None
 
     def get_serializer_class(self):
-        if self.action == "retrieve" and self.detail_serializer_class:
+        if self.is_detail and self.detail_serializer_class:
             return self.detail_serializer_class
         return self.serializer_class
 
     def filter_queryset(self, queryset):
         # Filters belong to lists: a detail is found by its slug alone.
-        if self.action == "retrieve":
+        if self.is_detail:
             return queryset
-        # No filter needs a long value, and SQLite fails on LIKE patterns over 50 kB.
+        # No filter needs a long value; a huge one only costs the database (SQLite
+        # refuses LIKE patterns over 50 kB with an error).
         too_long = {
             name: f"Ensure this value has at most {MAX_PARAMETER_LENGTH} characters."
             for name, values in self.request.query_params.lists()

@@ -20,7 +20,9 @@ SELECT = re.compile(
 SELECT_OPTION = re.compile(
     r'<option value="(?P<value>[^"]+)"[^>]*>[^<]*\((?P<count>\d+)\)</option>'
 )
-TAG = re.compile(r'href="(?P<href>[^"]+)"><span class="govuk-visually-hidden">Remove filter')
+TAG = re.compile(
+    r'href="(?P<href>[^"]+)"><span class="govuk-visually-hidden">Remove filter'
+)
 
 
 def displayed_options(content):
@@ -75,9 +77,7 @@ def data(make_recommendation, make_response, chapter, mission, organisation):
     charlie = make_recommendation(
         slug="charlie", title="Charlie", chapter=second, confidence="low"
     )
-    make_recommendation(
-        slug="delta", title="Delta", chapter=second, confidence="high"
-    )
+    make_recommendation(slug="delta", title="Delta", chapter=second, confidence="high")
     echo = make_recommendation(slug="echo", title="Echo", confidence="medium")
     alpha.missions.set([mission, homes])
     bravo.missions.set([homes])

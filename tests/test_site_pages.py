@@ -416,7 +416,16 @@ def test_sitemap_lists_every_list_page_and_record(
     for model in [Recommendation, Chapter, Mission, Organisation, SourceDocument]:
         for record in model.objects.all():
             assert f"http://testserver{record.get_absolute_url()}" in urls
-    for path in ["/", "/charts/", "/recommendations/", "/chapters/", "/sources/"]:
+    for path in [
+        "/",
+        "/charts/",
+        "/recommendations/",
+        "/chapters/",
+        "/sources/",
+        "/tracker/",
+        "/how-we-track/",
+        "/discrepancies/",
+    ]:
         assert f"http://testserver{path}" in urls
     assert "http://testserver/responses/response-1/" in urls
     assert not any("/admin/" in url for url in urls)
