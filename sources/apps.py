@@ -1,11 +1,12 @@
 from importlib import import_module
 
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.db import connections
 from django.db.models.signals import post_migrate
 
 
-def reinstall_search_triggers(sender, using, apps, **kwargs):
+def reinstall_search_triggers(sender, using, apps=global_apps, **kwargs):
     """SQLite remakes a table for most schema changes, which drops the triggers that
     keep the full-text index in step with it; put back any that a migration dropped.
     A no-op when they are all there, and on other databases."""
