@@ -36,6 +36,7 @@ from simple_history.utils import get_m2m_reverse_field_name
 
 from recommendations.facets import Problem, get_page
 from recommendations.models import (
+    MARKED_REVIEWED,
     Chapter,
     Discrepancy,
     GovernmentUpdate,
@@ -647,9 +648,11 @@ class RecordHistoryView(DetailView):
 
 def with_last_updated(queryset):
     """`queryset` with each record's `last_updated`: the date of its latest version,
-    a subquery of its history, so a detail page costs no extra query."""
+    a subquery of its history, so a detail page costs no extra query. Marking a record
+    reviewed changes nothing the public sees, so it does not count."""
     latest = (
         queryset.model.history.filter(id=OuterRef("pk"))
+        .exclude(history_change_reason=MARKED_REVIEWED)
         .order_by("-history_date")
         .values("history_date")[:1]
     )

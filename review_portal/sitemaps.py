@@ -26,6 +26,7 @@ class ListPageSitemap(Sitemap):
             "recommendations:how_we_track",
             "recommendations:discrepancy_list",
             "recommendations:data",
+            "recommendations:change_list",
             "sources:stakeholderresponse_list",
             "sources:organisation_list",
             "sources:sourcedocument_list",
