@@ -1,5 +1,6 @@
 from django.db.models import Count, F, Prefetch
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from recommendations import tracking
@@ -149,7 +150,21 @@ class RecommendationDetailView(DetailView):
         position_update, status_update = tracking.current_updates(
             recommendation.government_updates.all()
         )
+        # Previous and next in reading order (chapter, then slug): one query for the
+        # few dozen slugs rather than two ordered comparisons across a join.
+        order = list(
+            Recommendation.objects.order_by("chapter__number", "slug").values_list(
+                "slug", "title"
+            )
+        )
+        index = [slug for slug, _ in order].index(recommendation.slug)
         return super().get_context_data(
+            previous=order[index - 1] if index > 0 else None,
+            next=order[index + 1] if index + 1 < len(order) else None,
+            accessed=timezone.localdate(),
+            permanent_url=self.request.build_absolute_uri(
+                recommendation.get_absolute_url()
+            ),
             position_update=position_update,
             status_update=status_update,
             position_definition=tracking.POSITION_DEFINITIONS[recommendation.position],

@@ -291,11 +291,31 @@ def test_recommendation_query_count_is_flat(
 ):
     # recommendation with chapter, missions, key figures, citations with their
     # source, responses with organisation and source, government updates (none
-    # here, so their citations cost nothing: see test_tracker.py), discrepancies
-    with django_assert_num_queries(7):
+    # here, so their citations cost nothing: see test_tracker.py), discrepancies,
+    # and the reading order for previous/next
+    with django_assert_num_queries(8):
         response = client.get("/recommendations/family-help/")
 
     assert response.status_code == 200
+
+
+def test_recommendation_links_its_neighbours_and_can_be_cited(
+    client, make_chapter, make_recommendation
+):
+    first = make_recommendation(slug="a-first", title="First")
+    second = make_recommendation(slug="b-second", title="Second")
+    later = make_recommendation(
+        slug="a-later-chapter", title="Later", chapter=make_chapter(number=2)
+    )
+
+    response = client.get(second.get_absolute_url())
+
+    assertContains(response, f'href="{first.get_absolute_url()}" rel="prev"')
+    assertContains(response, f'href="{later.get_absolute_url()}" rel="next"')
+    assertContains(response, "Cite this")
+    assertContains(response, f"http://testserver{second.get_absolute_url()}")
+    assertContains(response, "(accessed ")
+    assertNotContains(client.get(first.get_absolute_url()), 'rel="prev"')
 
 
 def test_key_figures_are_anchored_and_formatted(

@@ -447,8 +447,9 @@ def test_recommendation_query_count_is_fixed(
 ):
     # recommendation with chapter, missions, key figures, citations with their
     # source, responses with organisation and source, government updates, their
-    # citations with their source, discrepancies
-    with django_assert_num_queries(8):
+    # citations with their source, discrepancies, the reading order for
+    # previous/next
+    with django_assert_num_queries(9):
         response = client.get("/recommendations/tracked/")
 
     assert response.status_code == 200

@@ -88,6 +88,8 @@ def main():
     out("\n| page | status | queries | bytes | median ms |\n|---|---:|---:|---:|---:|")
     for url in pages:
         client.get(url)  # warm caches
+        # The log is a bounded deque: once full, a capture's slice of it is empty.
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         times = []
