@@ -393,7 +393,9 @@ def test_loads_are_recorded_in_history_as_the_commands_own(fixtures):
     load()
     recommendation = Recommendation.objects.first()
     assert recommendation.history.count() >= 1
-    assert {h.history_change_reason for h in recommendation.history.all()} == {"load_review"}
+    assert {h.history_change_reason for h in recommendation.history.all()} == {
+        "load_review"
+    }
     assert all(h.history_user is None for h in recommendation.history.all())
 
 
