@@ -44,6 +44,32 @@ def mission(review):
 
 
 @pytest.fixture
+def make_chapter(review):
+    def make(**fields):
+        n = Chapter.objects.count() + 1
+        fields.setdefault("slug", f"chapter-{n}")
+        fields.setdefault("number", n)
+        fields.setdefault("title", f"Chapter title {n}")
+        fields.setdefault("review", review)
+        return Chapter.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_mission(review):
+    def make(**fields):
+        n = Mission.objects.count() + 1
+        fields.setdefault("slug", f"mission-{n}")
+        fields.setdefault("number", n)
+        fields.setdefault("title", f"Mission title {n}")
+        fields.setdefault("review", review)
+        return Mission.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
 def make_recommendation(review, chapter):
     def make(**fields):
         n = Recommendation.objects.count() + 1

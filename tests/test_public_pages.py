@@ -5,7 +5,7 @@ import pytest
 from django.template.loader import render_to_string
 from pytest_django.asserts import assertContains, assertNotContains
 
-from recommendations.models import Chapter, KeyFigure, Mission, TimelineEvent
+from recommendations.models import KeyFigure, TimelineEvent
 from sources.highlighting import Segment, highlight
 from sources.models import ChapterTitle, Citation, Publication, SourceDocument
 
@@ -14,32 +14,6 @@ SOURCE_TEXT = (
     "It asks for a new Family Help service.\n\n"
     "Children's charities welcome the report."
 )
-
-
-@pytest.fixture
-def make_chapter(review):
-    def make(**fields):
-        n = Chapter.objects.count() + 1
-        fields.setdefault("slug", f"chapter-{n}")
-        fields.setdefault("number", n)
-        fields.setdefault("title", f"Chapter title {n}")
-        fields.setdefault("review", review)
-        return Chapter.objects.create(**fields)
-
-    return make
-
-
-@pytest.fixture
-def make_mission(review):
-    def make(**fields):
-        n = Mission.objects.count() + 1
-        fields.setdefault("slug", f"mission-{n}")
-        fields.setdefault("number", n)
-        fields.setdefault("title", f"Mission title {n}")
-        fields.setdefault("review", review)
-        return Mission.objects.create(**fields)
-
-    return make
 
 
 @pytest.fixture

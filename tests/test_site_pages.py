@@ -16,32 +16,6 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 @pytest.fixture
-def make_chapter(review):
-    def make(**fields):
-        n = Chapter.objects.count() + 1
-        fields.setdefault("slug", f"chapter-{n}")
-        fields.setdefault("number", n)
-        fields.setdefault("title", f"Chapter title {n}")
-        fields.setdefault("review", review)
-        return Chapter.objects.create(**fields)
-
-    return make
-
-
-@pytest.fixture
-def make_mission(review):
-    def make(**fields):
-        n = Mission.objects.count() + 1
-        fields.setdefault("slug", f"mission-{n}")
-        fields.setdefault("number", n)
-        fields.setdefault("title", f"Mission title {n}")
-        fields.setdefault("review", review)
-        return Mission.objects.create(**fields)
-
-    return make
-
-
-@pytest.fixture
 def make_organisation(db):
     def make(**fields):
         n = Organisation.objects.count() + 1
