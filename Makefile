@@ -30,7 +30,7 @@ PROD := env -u DJANGO_DEBUG \
 help:
 	@echo "make run           install, migrate, load the data, serve on http://127.0.0.1:8000/"
 	@echo "make test          install (and Chromium if missing), run the whole suite (PYTEST_ARGS=...)"
-	@echo "make lint          ruff check and ruff format --check"
+	@echo "make lint          ruff check, ruff format --check and the import contracts"
 	@echo "make check         migrations up to date, collectstatic and check --deploy"
 	@echo "make install       create .venv and pip install -e '.[test]'"
 	@echo "make assets        npm ci && npm run build, if package.json exists"
@@ -80,6 +80,7 @@ test: install assets browser-deps
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 check: install assets
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run

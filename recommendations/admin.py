@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin
 from django.db import transaction
-from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
 from recommendations.models import (
@@ -14,12 +13,8 @@ from recommendations.models import (
     Review,
     TimelineEvent,
 )
-from sources.admin import (
-    ChapterTitleInline,
-    CitationInline,
-    CuratedAdminMixin,
-    save_by,
-)
+from review_portal.lib.admin import CuratedAdminMixin, count_column, save_by
+from sources.admin import ChapterTitleInline, CitationInline
 
 
 @admin.register(Review)
@@ -50,24 +45,8 @@ class ReviewAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     ]
     inlines = [CitationInline]
 
-    def get_queryset(self, request):
-        # distinct: the two joins multiply each other's rows.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_chapters=Count("chapters", distinct=True),
-                n_recommendations=Count("recommendations", distinct=True),
-            )
-        )
-
-    @admin.display(description="Chapters", ordering="n_chapters")
-    def chapter_count(self, obj):
-        return obj.n_chapters
-
-    @admin.display(description="Recommendations", ordering="n_recommendations")
-    def recommendation_count(self, obj):
-        return obj.n_recommendations
+    chapter_count = count_column("chapters", "Chapters")
+    recommendation_count = count_column("recommendations", "Recommendations")
 
 
 class RecommendationInline(admin.TabularInline):
@@ -96,16 +75,7 @@ class ChapterAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     fields = ["review", "number", "title", "slug", "summary"]
     inlines = [RecommendationInline, ChapterTitleInline, CitationInline]
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(n_recommendations=Count("recommendations"))
-        )
-
-    @admin.display(description="Recommendations", ordering="n_recommendations")
-    def recommendation_count(self, obj):
-        return obj.n_recommendations
+    recommendation_count = count_column("recommendations", "Recommendations")
 
 
 @admin.register(Mission)
@@ -119,16 +89,7 @@ class MissionAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["title"]}
     fields = ["review", "number", "title", "slug", "summary"]
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(n_recommendations=Count("recommendations"))
-        )
-
-    @admin.display(description="Recommendations", ordering="n_recommendations")
-    def recommendation_count(self, obj):
-        return obj.n_recommendations
+    recommendation_count = count_column("recommendations", "Recommendations")
 
 
 class GovernmentUpdateInline(admin.TabularInline):
@@ -210,24 +171,8 @@ class RecommendationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     inlines = [GovernmentUpdateInline, CitationInline]
     actions = [*CuratedAdminMixin.actions, "add_mission", "set_chapter"]
 
-    def get_queryset(self, request):
-        # distinct: the two joins multiply each other's rows.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_responses=Count("responses", distinct=True),
-                n_citations=Count("citations", distinct=True),
-            )
-        )
-
-    @admin.display(description="Responses", ordering="n_responses")
-    def response_count(self, obj):
-        return obj.n_responses
-
-    @admin.display(description="Citations", ordering="n_citations")
-    def citation_count(self, obj):
-        return obj.n_citations
+    response_count = count_column("responses", "Responses")
+    citation_count = count_column("citations", "Citations")
 
     # Bulk changes go through each record, so that each has its own history entry
     # naming the curator, and is flagged as needing review like any admin edit.
@@ -351,9 +296,4 @@ class DiscrepancyAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     fields = ["review", "topic", "slug", "summary", "recommendation"]
     inlines = [CitationInline]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_citations=Count("citations"))
-
-    @admin.display(description="Sources", ordering="n_citations")
-    def citation_count(self, obj):
-        return obj.n_citations
+    citation_count = count_column("citations", "Sources")

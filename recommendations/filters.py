@@ -4,13 +4,20 @@ from recommendations.models import (
     Chapter,
     Confidence,
     DeliveryStatus,
+    Discrepancy,
+    GovernmentUpdate,
+    KeyFigure,
     Mission,
     Position,
     Recommendation,
+    TimelineEvent,
 )
-from sources.filters import RelatedSlugsFilter
+from review_portal.lib.filters import RelatedSlugsFilter, by_slug
+from review_portal.lib.search import ranked
+
+# The one crossing into sources in this module: the list filters recommendations
+# by what organisations said about them.
 from sources.models import Organisation, Stance
-from sources.search import ranked
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -82,3 +89,43 @@ class RecommendationFilter(django_filters.FilterSet):
         # The site search's engine: word forms match (carers finds carer) and the
         # best matches come first, unless a sort is chosen.
         return ranked(queryset, value)
+
+
+# The API's filters for the app's other models.
+
+
+class KeyFigureFilter(django_filters.FilterSet):
+    recommendation = by_slug(Recommendation, "Recommendation")
+
+    class Meta:
+        model = KeyFigure
+        fields = ["recommendation", "qualifier", "year"]
+
+
+class GovernmentUpdateFilter(django_filters.FilterSet):
+    recommendation = by_slug(Recommendation, "Recommendation")
+
+    class Meta:
+        model = GovernmentUpdate
+        fields = ["recommendation", "position", "delivery_status"]
+
+
+class DiscrepancyFilter(django_filters.FilterSet):
+    recommendation = by_slug(Recommendation, "Recommendation")
+
+    class Meta:
+        model = Discrepancy
+        fields = ["recommendation"]
+
+
+class TimelineEventFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(
+        field_name="date", lookup_expr="gte", label="On or after (YYYY-MM-DD)"
+    )
+    date_to = django_filters.DateFilter(
+        field_name="date", lookup_expr="lte", label="On or before (YYYY-MM-DD)"
+    )
+
+    class Meta:
+        model = TimelineEvent
+        fields = ["date_from", "date_to", "date_precision"]

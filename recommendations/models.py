@@ -1,17 +1,18 @@
 from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-
-def choices_constraint(field: str, choices: type[models.TextChoices], *, blank=False):
-    """A CheckConstraint that keeps `field` within `choices` in the database itself."""
-    allowed = list(choices.values) + ([""] if blank else [])
-    return models.CheckConstraint(
-        condition=models.Q(**{f"{field}__in": allowed}),
-        name=f"%(app_label)s_%(class)s_{field}_valid",
-    )
+from review_portal.lib.curation import (
+    Curated,
+    CuratedQuerySet,
+    NaturalSlugMixin,
+    choices_constraint,
+)
+from review_portal.lib.search import Searchable
 
 
 class DatePrecision(models.TextChoices):
@@ -60,38 +61,6 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
 
 
-class SlugQuerySet(models.QuerySet):
-    """Every model loaded from fixtures is found by its slug, its natural key."""
-
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
-
-class NaturalSlugMixin:
-    def natural_key(self):
-        return (self.slug,)
-
-
-# The history's change reason when a curator marks a record reviewed: that changes
-# nothing the public sees.
-MARKED_REVIEWED = "Marked reviewed"
-
-
-class Curated(models.Model):
-    """A model staff curate in the admin. A record saved there needs review until the
-    next export_review or a curator's "Mark reviewed"; load_review leaves it False."""
-
-    needs_review = models.BooleanField(
-        default=False,
-        editable=False,
-        db_index=True,
-        help_text="Changed in the admin since the last export or review.",
-    )
-
-    class Meta:
-        abstract = True
-
-
 class Review(NaturalSlugMixin, Curated):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=300)
@@ -114,7 +83,17 @@ class Review(NaturalSlugMixin, Curated):
     )
     summary = models.TextField(blank=True, help_text="In our own words.")
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "title",
+        "chair",
+        "launched_on",
+        "published_on",
+        "page_count",
+        "stated_recommendation_count",
+        "summary",
+        "slug",
+    )
+    objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -125,6 +104,15 @@ class Review(NaturalSlugMixin, Curated):
 
     def get_absolute_url(self):
         return reverse("home")
+
+
+class NumberedQuerySet(CuratedQuerySet):
+    def with_counts(self):
+        """Each with `n_recommendations`, in number order. Django drops
+        Meta.ordering from GROUP BY queries, so they are ordered again."""
+        return self.annotate(n_recommendations=Count("recommendations")).order_by(
+            "number"
+        )
 
 
 class Chapter(NaturalSlugMixin, Curated):
@@ -140,7 +128,13 @@ class Chapter(NaturalSlugMixin, Curated):
     )
     summary = models.TextField(blank=True, help_text="In our own words.")
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "number",
+        "title",
+        "summary",
+        "slug",
+    )
+    objects = NumberedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -172,7 +166,13 @@ class Mission(NaturalSlugMixin, Curated):
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, help_text="In our own words.")
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "number",
+        "title",
+        "summary",
+        "slug",
+    )
+    objects = NumberedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -191,10 +191,34 @@ class Mission(NaturalSlugMixin, Curated):
         return reverse("recommendations:mission_detail", args=[self.slug])
 
 
-class RecommendationQuerySet(SlugQuerySet):
+class RecommendationQuerySet(CuratedQuerySet):
     def for_list(self):
         # One join for the chapter, one extra query for all rows' missions.
         return self.select_related("chapter").prefetch_related("missions")
+
+    def with_response_counts(self):
+        # A subquery rather than Count("responses"): the stance and organisation
+        # filters join responses too, and a Count would then count only the
+        # matching ones.
+        links = (
+            self.model.responses.through.objects.filter(recommendation=OuterRef("pk"))
+            .order_by()
+            .values("recommendation")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(response_count=Coalesce(Subquery(links), 0))
+
+    def listed(self):
+        """The recommendations list's queryset, before filtering: by chapter, then
+        slug."""
+        return (
+            self.for_list().with_response_counts().order_by("chapter__number", "slug")
+        )
+
+    def downloaded(self):
+        """The list's queryset with what its download adds: the cited sources."""
+        return self.listed().prefetch_related("citations__source")
 
 
 class Recommendation(NaturalSlugMixin, Curated):
@@ -259,6 +283,29 @@ class Recommendation(NaturalSlugMixin, Curated):
         db_index=True,
     )
 
+    public_fields = (
+        "title",
+        "summary",
+        "chapter",
+        "chapter_basis",
+        "chapter_note",
+        "missions",
+        "addressed_to",
+        "number",
+        "is_headline",
+        "confidence",
+        "note",
+        "slug",
+    )
+    searchable = Searchable(
+        "recommendation",
+        0,
+        "Recommendation",
+        "Recommendations",
+        columns=("title", "summary", "addressed_to"),
+        title_columns=("title",),
+        body_columns=("summary", "addressed_to"),
+    )
     objects = RecommendationQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[missions])
 
@@ -329,7 +376,16 @@ class KeyFigure(NaturalSlugMixin, Curated):
         null=True, blank=True, help_text="The year it refers to, where the source says."
     )
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "value",
+        "qualifier",
+        "unit",
+        "measures",
+        "year",
+        "recommendation",
+        "slug",
+    )
+    objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -359,7 +415,14 @@ class TimelineEvent(NaturalSlugMixin, Curated):
     )
     description = models.TextField(blank=True)
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "date",
+        "date_precision",
+        "title",
+        "description",
+        "slug",
+    )
+    objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -401,7 +464,16 @@ class GovernmentUpdate(NaturalSlugMixin, Curated):
     )
     detail = models.TextField(help_text="What happened, in our own words.")
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "recommendation",
+        "date",
+        "date_precision",
+        "position",
+        "delivery_status",
+        "detail",
+        "slug",
+    )
+    objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -454,7 +526,13 @@ class Discrepancy(NaturalSlugMixin, Curated):
     )
     summary = models.TextField(help_text="The disagreement, in our own words.")
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "topic",
+        "summary",
+        "recommendation",
+        "slug",
+    )
+    objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

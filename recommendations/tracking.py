@@ -163,7 +163,7 @@ class Tracker:
     total: Cell
 
 
-def tracker(counts: dict, chapter_slug: str = "") -> Tracker:
+def tracker_table(counts: dict, chapter_slug: str = "") -> Tracker:
     """The position × delivery-status table from `counts`, {(position, status): n},
     each cell linked to the recommendations list it counts."""
     statuses = definitions(DeliveryStatus, DELIVERY_STATUS_DEFINITIONS)
@@ -309,51 +309,39 @@ def breakdown(chapters) -> Breakdown:
             )
             for chapter in chapters
         ],
-        confidence=[
-            Tally(
-                d.value,
-                d.label,
-                counts["confidence"][d.value],
-                list_url(confidence=d.value),
-                d.text,
-            )
-            for d in grades
-        ],
+        confidence=tallies(grades, counts["confidence"], "confidence"),
         # The list has no filter by chapter basis: these counts link nowhere.
-        chapter_basis=[
-            Tally(d.value, d.label, counts["basis"][d.value], "", d.text)
-            for d in definitions(ChapterBasis, CHAPTER_BASIS_DEFINITIONS)
-        ],
-        positions=[
-            Tally(
-                d.value,
-                d.label,
-                counts["position"][d.value],
-                list_url(position=d.value),
-                d.text,
-            )
-            for d in definitions(Position, POSITION_DEFINITIONS)
-        ],
-        statuses=[
-            Tally(
-                d.value,
-                d.label,
-                counts["status"][d.value],
-                list_url(delivery_status=d.value),
-                d.text,
-            )
-            for d in definitions(DeliveryStatus, DELIVERY_STATUS_DEFINITIONS)
-        ],
+        chapter_basis=tallies(
+            definitions(ChapterBasis, CHAPTER_BASIS_DEFINITIONS), counts["basis"]
+        ),
+        positions=tallies(
+            definitions(Position, POSITION_DEFINITIONS), counts["position"], "position"
+        ),
+        statuses=tallies(
+            definitions(DeliveryStatus, DELIVERY_STATUS_DEFINITIONS),
+            counts["status"],
+            "delivery_status",
+        ),
     )
 
 
 def position_tallies() -> list[Tally]:
     """How many recommendations hold each position now, in one grouped query."""
     rows = Recommendation.objects.values_list("position").annotate(n=Count("pk"))
-    counts = dict(rows.order_by())
+    counts = Counter(dict(rows.order_by()))
+    return tallies(definitions(Position, POSITION_DEFINITIONS), counts, "position")
+
+
+def tallies(defined, counts, filter_name="") -> list[Tally]:
+    """A Tally of each Definition in `defined`, with its count from the Counter
+    `counts`, linked to the list filtered by it when the list has `filter_name`."""
     return [
         Tally(
-            d.value, d.label, counts.get(d.value, 0), list_url(position=d.value), d.text
+            d.value,
+            d.label,
+            counts[d.value],
+            list_url(**{filter_name: d.value}) if filter_name else "",
+            d.text,
         )
-        for d in definitions(Position, POSITION_DEFINITIONS)
+        for d in defined
     ]

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from recommendations import changes, views
-from recommendations.feeds import ChangeFeed, RecommendationChangeFeed
-from recommendations.models import Chapter, Mission, Recommendation
+from recommendations import views
 
 app_name = "recommendations"
 urlpatterns = [
@@ -35,34 +33,10 @@ urlpatterns = [
         {"extension": "json"},
         name="recommendation_json",
     ),
-    path("data/", views.data, name="data"),
-    # Before the detail page, whose slug pattern "feed" would match.
-    path(
-        "recommendations/feed/",
-        RecommendationChangeFeed(),
-        name="recommendation_feed",
-    ),
     path(
         "recommendations/<slug:slug>/",
         views.RecommendationDetailView.as_view(),
         name="recommendation_detail",
-    ),
-    path("changes/", changes.change_list, name="change_list"),
-    path("changes/feed/", ChangeFeed(), name="change_feed"),
-    path(
-        "recommendations/<slug:slug>/history/",
-        changes.RecordHistoryView.as_view(model=Recommendation),
-        name="recommendation_history",
-    ),
-    path(
-        "chapters/<slug:slug>/history/",
-        changes.RecordHistoryView.as_view(model=Chapter),
-        name="chapter_history",
-    ),
-    path(
-        "missions/<slug:slug>/history/",
-        changes.RecordHistoryView.as_view(model=Mission),
-        name="mission_history",
     ),
     path("key-figures/", views.KeyFigureListView.as_view(), name="keyfigure_list"),
     path("timeline/", views.TimelineEventListView.as_view(), name="timelineevent_list"),

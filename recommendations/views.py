@@ -4,16 +4,8 @@ from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
 from recommendations import tracking
-from recommendations.changes import with_last_updated
-from recommendations.charts import chapter_chart, stance_chart
-from recommendations.downloads import (
-    RECOMMENDATIONS,
-    describe,
-    downloaded_recommendations,
-    listed_recommendations,
-    respond,
-)
-from recommendations.facets import Facet, FacetedListView, shown
+from recommendations.charts import chapter_chart
+from recommendations.downloads import RECOMMENDATIONS
 from recommendations.filters import RecommendationFilter
 from recommendations.models import (
     Chapter,
@@ -25,67 +17,16 @@ from recommendations.models import (
     Review,
     TimelineEvent,
 )
-from sources.downloads import RESPONSES
-from sources.filters import StakeholderResponseFilter
+from review_portal.lib.downloads import respond
+from review_portal.lib.lists import Facet, FacetedListView, quoted
 from sources.models import ChapterTitle, Citation, SourceDocument, StakeholderResponse
-
-
-def chapters_with_counts():
-    # Django drops Meta.ordering from GROUP BY queries: order them again.
-    return Chapter.objects.annotate(
-        n_recommendations=Count("recommendations")
-    ).order_by("number")
-
-
-def missions_with_counts():
-    return Mission.objects.annotate(
-        n_recommendations=Count("recommendations")
-    ).order_by("number")
-
-
-def home(request):
-    chapters = list(chapters_with_counts())
-    return render(
-        request,
-        "home.html",
-        {
-            "review": Review.objects.first(),
-            "chapters": chapters,
-            # Every recommendation is in exactly one chapter: no query to count them.
-            "n_recommendations": sum(c.n_recommendations for c in chapters),
-            "missions": missions_with_counts(),
-            "key_figures": KeyFigure.objects.all()[:4],
-            # An undated response cannot be among the latest.
-            "latest_responses": StakeholderResponse.objects.select_related(
-                "organisation"
-            )
-            .filter(responded_on__isnull=False)
-            .order_by(F("responded_on").desc(), "slug")[:5],
-            # Sources that disagree about the review's own facts (its length, its
-            # number of recommendations, dates), shown beside them.
-            "review_discrepancies": Discrepancy.objects.filter(recommendation=None),
-            "position_tallies": tracking.position_tallies(),
-        },
-    )
-
-
-def charts(request):
-    stances = StakeholderResponse.objects.values_list("stance").annotate(n=Count("pk"))
-    return render(
-        request,
-        "charts.html",
-        {
-            "chapter_chart": chapter_chart(chapters_with_counts()),
-            "stance_chart": stance_chart(dict(stances)),
-        },
-    )
 
 
 class ChapterListView(ListView):
     template_name = "recommendations/chapter_list.html"
 
     def get_queryset(self):
-        return chapters_with_counts()
+        return Chapter.objects.with_counts()
 
     def get_context_data(self, **kwargs):
         # Drawn from the page's own rows: the chart costs no query.
@@ -96,14 +37,14 @@ class MissionListView(ListView):
     template_name = "recommendations/mission_list.html"
 
     def get_queryset(self):
-        return missions_with_counts()
+        return Mission.objects.with_counts()
 
 
 class ChapterDetailView(DetailView):
     template_name = "recommendations/chapter_detail.html"
 
     def get_queryset(self):
-        return with_last_updated(Chapter.objects).prefetch_related(
+        return Chapter.objects.with_last_updated().prefetch_related(
             Prefetch(
                 "recommendations", queryset=Recommendation.objects.order_by("slug")
             ),
@@ -116,17 +57,12 @@ class MissionDetailView(DetailView):
     template_name = "recommendations/mission_detail.html"
 
     def get_queryset(self):
-        return with_last_updated(Mission.objects).prefetch_related(
+        return Mission.objects.with_last_updated().prefetch_related(
             Prefetch(
                 "recommendations",
                 queryset=Recommendation.objects.select_related("chapter"),
             )
         )
-
-
-def citations_with_sources():
-    # Each citation's source joined in, rather than one more query for them all.
-    return Citation.objects.select_related("source")
 
 
 class RecommendationDetailView(DetailView):
@@ -135,14 +71,18 @@ class RecommendationDetailView(DetailView):
     def get_queryset(self):
         responses = StakeholderResponse.objects.select_related("organisation", "source")
         updates = GovernmentUpdate.objects.order_by("date", "slug").prefetch_related(
-            Prefetch("citations", queryset=citations_with_sources())
+            Prefetch("citations", queryset=Citation.objects.with_source())
         )
-        return with_last_updated(Recommendation.objects.for_list()).prefetch_related(
-            "key_figures",
-            Prefetch("citations", queryset=citations_with_sources()),
-            Prefetch("responses", queryset=responses),
-            Prefetch("government_updates", queryset=updates),
-            "discrepancies",
+        return (
+            Recommendation.objects.for_list()
+            .with_last_updated()
+            .prefetch_related(
+                "key_figures",
+                Prefetch("citations", queryset=Citation.objects.with_source()),
+                Prefetch("responses", queryset=responses),
+                Prefetch("government_updates", queryset=updates),
+                "discrepancies",
+            )
         )
 
     def get_context_data(self, **kwargs):
@@ -185,7 +125,7 @@ class KeyFigureListView(ListView):
         # The discrepancies of each figure's recommendation: the page links those
         # about money from the figures in pounds.
         return KeyFigure.objects.select_related("recommendation").prefetch_related(
-            Prefetch("citations", queryset=citations_with_sources()),
+            Prefetch("citations", queryset=Citation.objects.with_source()),
             "recommendation__discrepancies",
         )
 
@@ -202,7 +142,7 @@ class DiscrepancyListView(ListView):
 
     def get_queryset(self):
         # Each side in the order its source was published, undated sources last.
-        sides = citations_with_sources().order_by(
+        sides = Citation.objects.with_source().order_by(
             F("source__published_on").asc(nulls_last=True), "slug"
         )
         return Discrepancy.objects.select_related("recommendation").prefetch_related(
@@ -249,7 +189,7 @@ def tracker(request):
     if not form.is_valid():
         # A mistyped or stale link still shows the whole review, and says so.
         problem = (
-            f"“{shown(request.GET.get('chapter', ''))}” is not a chapter of the report"
+            f"“{quoted(request.GET.get('chapter', ''))}” is not a chapter of the report"
         )
     elif form.cleaned_data["chapter"]:
         chapter = next(c for c in chapters if c.slug == form.cleaned_data["chapter"])
@@ -265,7 +205,7 @@ def tracker(request):
             "chapters": chapters,
             "chapter": chapter,
             "problem": problem,
-            "tracker": tracking.tracker(counts, chapter.slug if chapter else ""),
+            "tracker": tracking.tracker_table(counts, chapter.slug if chapter else ""),
         },
     )
 
@@ -273,7 +213,9 @@ def tracker(request):
 class RecommendationListView(FacetedListView):
     filterset_class = RecommendationFilter
     template_name = "recommendations/recommendation_list.html"
+    noun = "recommendation"
     noun_plural = "recommendations"
+    download_url_prefix = "recommendations:recommendation"
     default_sort = "chapter"
     facets = [
         Facet("chapter", "recommendations"),
@@ -286,7 +228,7 @@ class RecommendationListView(FacetedListView):
     ]
 
     def get_queryset(self):
-        return listed_recommendations()
+        return Recommendation.objects.listed()
 
 
 def recommendation_download(request, extension):
@@ -294,30 +236,7 @@ def recommendation_download(request, extension):
         request,
         RECOMMENDATIONS,
         RecommendationFilter,
-        downloaded_recommendations(),
+        Recommendation.objects.downloaded(),
         extension,
         tiebreak=["slug"],
-    )
-
-
-def data(request):
-    return render(
-        request,
-        "data.html",
-        {
-            "downloads": [
-                describe(
-                    RECOMMENDATIONS,
-                    RecommendationFilter,
-                    "recommendations:recommendation_list",
-                    "recommendations:recommendation",
-                ),
-                describe(
-                    RESPONSES,
-                    StakeholderResponseFilter,
-                    "sources:stakeholderresponse_list",
-                    "sources:stakeholderresponse",
-                ),
-            ]
-        },
     )

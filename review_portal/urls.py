@@ -3,14 +3,43 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from recommendations import views as recommendation_views
+from recommendations.models import Chapter, Mission, Recommendation
+from review_portal import changes, pages
+from review_portal.feeds import ChangeFeed, RecommendationChangeFeed
 from review_portal.sitemaps import sitemaps
+from sources.models import Organisation, SourceDocument, StakeholderResponse
+
+
+def history(prefix, model):
+    """The public history of one kind of record, e.g. /chapters/<slug>/history/."""
+    return path(
+        f"{prefix}/<slug:slug>/history/",
+        changes.RecordHistoryView.as_view(model=model),
+        name=f"{model._meta.model_name}_history",
+    )
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("review_portal.api")),
-    path("", recommendation_views.home, name="home"),
-    path("charts/", recommendation_views.charts, name="charts"),
+    path("", pages.home, name="home"),
+    path("charts/", pages.charts, name="charts"),
+    path("data/", pages.downloads_page, name="data"),
+    path("search/", pages.search_page, name="search"),
+    path("changes/", changes.change_list, name="change_list"),
+    path("changes/feed/", ChangeFeed(), name="change_feed"),
+    # Before the recommendation's page, whose slug pattern "feed" would match.
+    path(
+        "recommendations/feed/",
+        RecommendationChangeFeed(),
+        name="recommendation_feed",
+    ),
+    history("recommendations", Recommendation),
+    history("chapters", Chapter),
+    history("missions", Mission),
+    history("sources", SourceDocument),
+    history("organisations", Organisation),
+    history("responses", StakeholderResponse),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),

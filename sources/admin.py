@@ -1,15 +1,12 @@
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import helpers
-from django.db import models, transaction
-from django.db.models import Count
-from django.template.response import TemplateResponse
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from recommendations.models import MARKED_REVIEWED, Curated
+from review_portal.lib.admin import CuratedAdminMixin, count_column
 from sources.models import (
     CITATION_TARGETS,
     ChapterTitle,
@@ -35,72 +32,6 @@ def admin_link(obj):
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, obj)
-
-
-def save_by(request, obj, reason: str, **kwargs):
-    """Save `obj` so that its history names the curator and says why."""
-    obj._history_user = request.user
-    obj._change_reason = reason[:100]  # the history's change reason column
-    obj.save(**kwargs)
-
-
-class CuratedAdminMixin:
-    """The admin of every curated model (recommendations.models.Curated).
-
-    A record that changes here needs review, until a curator marks it reviewed or
-    `export_review` writes it out: the changelist shows it in a column and a filter."""
-
-    actions = ["mark_reviewed"]
-
-    def get_list_display(self, request):
-        return [*super().get_list_display(request), "needs_review"]
-
-    def get_list_filter(self, request):
-        return [*super().get_list_filter(request), "needs_review"]
-
-    def save_model(self, request, obj, form, change):
-        if not change or form.has_changed():
-            obj.needs_review = True
-        super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        # Inline rows are curated records of their own: flag those that changed.
-        for inline_form in formset.forms:
-            if isinstance(inline_form.instance, Curated) and inline_form.has_changed():
-                inline_form.instance.needs_review = True
-        super().save_formset(request, form, formset, change)
-
-    @admin.action(description="Mark reviewed", permissions=["change"])
-    def mark_reviewed(self, request, queryset):
-        with transaction.atomic():
-            records = list(queryset.filter(needs_review=True))
-            for obj in records:
-                obj.needs_review = False
-                save_by(request, obj, MARKED_REVIEWED, update_fields=["needs_review"])
-        self.message_user(
-            request, f"Marked {len(records)} {self.verbose_name_for(records)} reviewed."
-        )
-
-    def verbose_name_for(self, records) -> str:
-        opts = self.model._meta
-        return opts.verbose_name if len(records) == 1 else opts.verbose_name_plural
-
-    def action_form_response(self, request, queryset, form, *, action, title, submit):
-        """The intermediate page of a bulk action that needs a choice: it posts the
-        action again, for the same records, with "apply" and the form's fields."""
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "queryset": queryset,
-            "form": form,
-            "action": action,
-            "submit_label": submit,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/curation_action.html", context)
 
 
 class QuotationStatusMixin:
@@ -213,24 +144,8 @@ class SourceDocumentAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
         ("Records citing this source", {"fields": ["cited_by"]}),
     ]
 
-    def get_queryset(self, request):
-        # distinct: the two joins multiply each other's rows.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_citations=Count("citations", distinct=True),
-                n_responses=Count("responses", distinct=True),
-            )
-        )
-
-    @admin.display(description="Citations", ordering="n_citations")
-    def citation_count(self, obj):
-        return obj.n_citations
-
-    @admin.display(description="Responses", ordering="n_responses")
-    def response_count(self, obj):
-        return obj.n_responses
+    citation_count = count_column("citations", "Citations")
+    response_count = count_column("responses", "Responses")
 
     @admin.display(description="Cited by")
     def cited_by(self, obj):
@@ -273,12 +188,7 @@ class OrganisationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     formfield_overrides = HTTPS_URLS
     inlines = [StakeholderResponseInline]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_responses=Count("responses"))
-
-    @admin.display(description="Responses", ordering="n_responses")
-    def response_count(self, obj):
-        return obj.n_responses
+    response_count = count_column("responses", "Responses")
 
 
 @admin.register(StakeholderResponse)
@@ -333,12 +243,7 @@ class PublicationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     formfield_overrides = HTTPS_URLS
     inlines = [CitationInline]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_citations=Count("citations"))
-
-    @admin.display(description="Citations", ordering="n_citations")
-    def citation_count(self, obj):
-        return obj.n_citations
+    citation_count = count_column("citations", "Citations")
 
 
 @admin.register(ChapterTitle)

@@ -73,10 +73,11 @@ def public_page(value: str) -> str:
         return ""
 
 
-def record_of(path: str) -> tuple[str, str]:
+def record_at_path(path: str) -> tuple[str, str]:
     """(model label, slug) of the public record whose detail page `path` is, or
     ("", "") if it is not one. Detail pages are named `<model>_detail` and take the
-    record's slug (see CONVENTIONS.md), so new ones are found without a list here."""
+    record's slug (every app's urls.py follows this), so new ones are found without
+    a list here."""
     try:
         match = resolve(path)
     except Resolver404:
@@ -142,7 +143,9 @@ def report(request):
             else:
                 if not form.cleaned_data["website"]:
                     # A filled-in honeypot is thanked like anyone, but not stored.
-                    record_model, record_slug = record_of(page) if page else ("", "")
+                    record_model, record_slug = (
+                        record_at_path(page) if page else ("", "")
+                    )
                     Correction.objects.create(
                         page=page,
                         record_model=record_model,

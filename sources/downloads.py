@@ -1,22 +1,7 @@
-"""The stakeholder responses download; see recommendations/downloads.py."""
+"""The stakeholder responses download's columns; see review_portal/lib/downloads.py."""
 
-from django.db.models import F
-
-from recommendations.downloads import Column, Download
+from review_portal.lib.downloads import Column, Download
 from sources.models import Moment, StakeholderResponse, Stance
-
-
-def listed_responses():
-    """The responses list's queryset, before filtering: newest first, undated last."""
-    return (
-        StakeholderResponse.objects.select_related("organisation", "source")
-        .prefetch_related("recommendations")
-        .order_by(F("responded_on").desc(nulls_last=True), "slug")
-    )
-
-
-def downloaded_responses():
-    return listed_responses().prefetch_related("chapters", "missions")
 
 
 def _source_url(response, request):
@@ -33,22 +18,23 @@ RESPONSES = Download(
     name="responses",
     title="Stakeholder responses",
     description="One row for each response in the list, with the same filters.",
+    model=StakeholderResponse,
     columns=[
         Column("slug", "The response's permanent identifier on this portal.", lambda r, _: r.slug),
         Column("organisation", "The slug of the organisation that responded.", lambda r, _: r.organisation.slug),
-        Column("organisation_name", "Its name.", lambda r, _: r.organisation.name),
-        Column("organisation_kind", "What kind of organisation it is, e.g. charity, royal_college, government.", lambda r, _: r.organisation.kind),
+        Column("organisation_name", "Its name.", lambda r, _: r.organisation.name, field="organisation"),
+        Column("organisation_kind", "What kind of organisation it is, e.g. charity, royal_college, government.", lambda r, _: r.organisation.kind, field="organisation"),
         Column("person", "Who spoke for it, where the source names them.", lambda r, _: r.person),
         Column("role", "Their role, where the source gives it.", lambda r, _: r.role),
-        Column("date", "When they responded (YYYY-MM-DD); empty unless a source gives the date.", lambda r, _: r.responded_on.isoformat() if r.responded_on else None, "date"),
-        Column("date_is_approximate", "true if the date is the page's publication date rather than the statement's.", lambda r, _: r.is_date_approximate, "boolean"),
+        Column("date", "When they responded (YYYY-MM-DD); empty unless a source gives the date.", lambda r, _: r.responded_on.isoformat() if r.responded_on else None, "date", field="responded_on"),
+        Column("date_is_approximate", "true if the date is the page's publication date rather than the statement's.", lambda r, _: r.is_date_approximate, "boolean", field="is_date_approximate"),
         Column("moment", "What it responds to: " + ", ".join(Moment.values) + ".", lambda r, _: r.moment),
         Column("stance", "Its stance: " + ", ".join(Stance.values) + ".", lambda r, _: r.stance),
         Column("summary", "What they said, in our own words.", lambda r, _: r.summary),
         Column("quotation", "Their words exactly as the source has them, misspellings included; empty if none is recorded.", lambda r, _: r.quotation),
         Column("source", "The slug of the source the response comes from.", lambda r, _: r.source.slug),
-        Column("source_title", "That source's title.", lambda r, _: r.source.title),
-        Column("source_url", "The source's page on this portal, at the quoted passage.", _source_url),
+        Column("source_title", "That source's title.", lambda r, _: r.source.title, field="source"),
+        Column("source_url", "The source's page on this portal, at the quoted passage.", _source_url, field="source"),
         Column("recommendations", "The slugs of the recommendations it speaks to.", lambda r, _: _slugs(r.recommendations), "list"),
         Column("chapters", "The slugs of the chapters it speaks to.", lambda r, _: _slugs(r.chapters), "list"),
         Column("missions", "The slugs of the missions it speaks to.", lambda r, _: _slugs(r.missions), "list"),

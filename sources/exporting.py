@@ -38,7 +38,7 @@ def fixture_fields(model) -> list:
     return fields + list(model._meta.many_to_many)
 
 
-def record_of(obj, fields) -> dict:
+def fixture_record(obj, fields) -> dict:
     values = {}
     for field in fields:
         if field.many_to_many:
@@ -79,7 +79,7 @@ def export(directory: Path) -> list[ExportedFile]:
         queryset = queryset.select_related(
             *[f.name for f in fields if f.is_relation and not f.many_to_many]
         ).prefetch_related(*[f.name for f in fields if f.many_to_many])
-        records = [record_of(obj, fields) for obj in queryset]
+        records = [fixture_record(obj, fields) for obj in queryset]
         written.append(_write(directory / name, dumps(records).encode(), len(records)))
     for source in SourceDocument.objects.filter(capture=Capture.CAPTURED).order_by(
         "slug"

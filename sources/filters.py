@@ -10,6 +10,7 @@ from recommendations.models import (
     Review,
     TimelineEvent,
 )
+from review_portal.lib.filters import by_slug, by_slugs
 from sources.models import (
     Capture,
     ChapterTitle,
@@ -23,36 +24,6 @@ from sources.models import (
     StakeholderResponse,
     Stance,
 )
-
-# Related records are addressed by slug, as in RecommendationFilter, so a filtered URL
-# reads well and survives a reload into another database.
-
-
-def by_slug(model, label):
-    """One related record, by slug."""
-    return django_filters.ModelChoiceFilter(
-        queryset=model.objects.all(), to_field_name="slug", label=label
-    )
-
-
-class RelatedSlugsFilter(django_filters.ModelMultipleChoiceFilter):
-    """Any of several related records, by slug (?chapter=a&chapter=b).
-
-    The stock filter compares field_name with each chosen record's to_field_name value
-    (django-filter #1661), so field_name="missions" with slugs fails with a ValueError.
-    This compares it with the record itself, as ModelChoiceFilter does."""
-
-    def get_filter_predicate(self, v):
-        return {self.field_name: v}
-
-
-def by_slugs(model, label, field_name):
-    return RelatedSlugsFilter(
-        field_name=field_name,
-        queryset=model.objects.all(),
-        to_field_name="slug",
-        label=label,
-    )
 
 
 class SourceDocumentFilter(django_filters.FilterSet):

@@ -18,6 +18,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
 
+from review_portal.lib.curation import LOADED_BY_COMMAND
 from sources.models import Capture, LoadedRecord
 
 # Files in the order they load: every file refers only to files above it.
@@ -39,8 +40,6 @@ FIXTURE_FILES = [
 ]
 DOCUMENTS_DIR = "documents"
 OUTCOMES = ["created", "updated", "unchanged", "kept", "removed"]
-# How the history names the loader's own changes (they have no user).
-CHANGE_REASON = "load_review"
 
 
 class FixtureError(Exception):
@@ -237,22 +236,14 @@ class _Loader:
                 obj.pk = current.pk
                 obj._state.adding = False
             wanted = digest(obj, m2m)
-            if current is None:
-                outcome = "created"
-            else:
-                now = digest(current, {f.name: _ids(current, f) for f in m2m_fields})
-                if now == wanted:
-                    outcome = "unchanged"
-                elif now == loaded.get(key):
-                    outcome = "updated"
-                elif self.force:
-                    outcome = "updated"
-                    report.notes.append(f"overwrote staff edits to {key}")
-                else:
-                    outcome = "kept"
-                    report.notes.append(
-                        f"kept {key}: edited since the last load{last_edit(current)}"
-                    )
+            outcome = self._outcome(current, wanted, loaded.get(key), m2m_fields)
+            if outcome == "overwritten":
+                report.notes.append(f"overwrote staff edits to {key}")
+                outcome = "updated"
+            elif outcome == "kept":
+                report.notes.append(
+                    f"kept {key}: edited since the last load{last_edit(current)}"
+                )
             if outcome != "unchanged":
                 # An unchanged record is a row the database already holds as valid.
                 self._validate(fixture_file.path, obj, locate)
@@ -261,10 +252,7 @@ class _Loader:
                 report.details.append(f"{outcome} {key}")
 
             if outcome in {"created", "updated"}:
-                obj._change_reason = CHANGE_REASON
-                obj.save()
-                for name, ids in m2m.items():
-                    getattr(obj, name).set(ids)
+                self._write(obj, m2m)
                 by_key[key] = obj
             if outcome != "kept" and loaded.get(key) != wanted:
                 digests[key] = wanted
@@ -275,6 +263,27 @@ class _Loader:
             for key, value in digests.items()
         )
         return report
+
+    def _outcome(self, current, wanted, last_loaded, m2m_fields):
+        """What loading a fixture record whose digest is `wanted` does to its row:
+        created if there is none; unchanged if it equals the fixture; updated if it
+        is as last loaded; otherwise staff edited it, so kept, or overwritten with
+        --force."""
+        if current is None:
+            return "created"
+        now = digest(current, {f.name: _ids(current, f) for f in m2m_fields})
+        if now == wanted:
+            return "unchanged"
+        if now == last_loaded:
+            return "updated"
+        return "overwritten" if self.force else "kept"
+
+    @staticmethod
+    def _write(obj, m2m):
+        obj._change_reason = LOADED_BY_COMMAND
+        obj.save()
+        for name, ids in m2m.items():
+            getattr(obj, name).set(ids)
 
     def remove_missing(self, fixture_file: FixtureFile, report: ModelReport, *, prune):
         Model = fixture_file.model
@@ -294,7 +303,7 @@ class _Loader:
             elif prune:
                 try:
                     with transaction.atomic():
-                        obj._change_reason = CHANGE_REASON
+                        obj._change_reason = LOADED_BY_COMMAND
                         obj.delete()
                 except ProtectedError as exc:
                     users = ", ".join(sorted(str(o) for o in exc.protected_objects)[:3])
@@ -399,7 +408,7 @@ class _Loader:
 
 def last_edit(obj) -> str:
     """Who last changed `obj` and when, from its history, for the report."""
-    edit = obj.history.exclude(history_change_reason=CHANGE_REASON).first()
+    edit = obj.history.exclude(history_change_reason=LOADED_BY_COMMAND).first()
     if edit is None:
         return ""
     who = edit.history_user.get_username() if edit.history_user else "no signed-in user"

@@ -1,25 +1,29 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from simple_history.models import HistoricalRecords
 
 from recommendations.models import (
     Chapter,
-    Curated,
     DatePrecision,
     Discrepancy,
     GovernmentUpdate,
     KeyFigure,
     Mission,
-    NaturalSlugMixin,
     Recommendation,
     Review,
-    SlugQuerySet,
     TimelineEvent,
+)
+from review_portal.lib.curation import (
+    Curated,
+    CuratedQuerySet,
+    NaturalSlugMixin,
     choices_constraint,
 )
+from review_portal.lib.search import Searchable
 from sources.cleaning import clean_text
 
 
@@ -95,7 +99,28 @@ class SourceDocument(NaturalSlugMixin, Curated):
         blank=True, help_text="What it is, in our own words."
     )
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "title",
+        "publisher",
+        "published_on",
+        "date_precision",
+        "kind",
+        "capture",
+        "url",
+        "description",
+        "raw_text",
+        "slug",
+    )
+    searchable = Searchable(
+        "source",
+        2,
+        "Source",
+        "Sources",
+        columns=("title", "publisher", "cleaned_text", "description"),
+        title_columns=("title", "publisher"),
+        body_columns=("description", "cleaned_text"),
+    )
+    objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -169,7 +194,23 @@ class Organisation(NaturalSlugMixin, Curated):
         blank=True, help_text="Who they are, in our own words."
     )
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "name",
+        "kind",
+        "url",
+        "description",
+        "slug",
+    )
+    searchable = Searchable(
+        "organisation",
+        3,
+        "Organisation",
+        "Organisations",
+        columns=("name", "description"),
+        title_columns=("name",),
+        body_columns=("description",),
+    )
+    objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -181,6 +222,20 @@ class Organisation(NaturalSlugMixin, Curated):
 
     def get_absolute_url(self):
         return reverse("sources:organisation_detail", args=[self.slug])
+
+
+class StakeholderResponseQuerySet(CuratedQuerySet):
+    def listed(self):
+        """The responses list's queryset, before filtering: newest first, undated
+        last."""
+        return (
+            self.select_related("organisation", "source")
+            .prefetch_related("recommendations")
+            .order_by(F("responded_on").desc(nulls_last=True), "slug")
+        )
+
+    def downloaded(self):
+        return self.listed().prefetch_related("chapters", "missions")
 
 
 class StakeholderResponse(NaturalSlugMixin, Curated):
@@ -217,7 +272,33 @@ class StakeholderResponse(NaturalSlugMixin, Curated):
     chapters = models.ManyToManyField(Chapter, blank=True, related_name="responses")
     missions = models.ManyToManyField(Mission, blank=True, related_name="responses")
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "organisation",
+        "person",
+        "role",
+        "responded_on",
+        "is_date_approximate",
+        "moment",
+        "stance",
+        "summary",
+        "quotation",
+        "source",
+        "recommendations",
+        "chapters",
+        "missions",
+        "slug",
+    )
+    searchable = Searchable(
+        "response",
+        1,
+        "Stakeholder response",
+        "Stakeholder responses",
+        columns=("summary", "quotation", "person", "role"),
+        title_columns=("person", "role"),
+        body_columns=("summary", "quotation"),
+        related=("organisation",),
+    )
+    objects = StakeholderResponseQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[recommendations, chapters, missions])
 
     class Meta:
@@ -254,7 +335,14 @@ class Publication(NaturalSlugMixin, Curated):
         blank=True, help_text="What it found, in our own words."
     )
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "title",
+        "publisher",
+        "url",
+        "findings",
+        "slug",
+    )
+    objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -279,7 +367,13 @@ class ChapterTitle(NaturalSlugMixin, Curated):
     )
     title = models.CharField(max_length=300, help_text="Exactly as the source has it.")
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = (
+        "chapter",
+        "title",
+        "source",
+        "slug",
+    )
+    objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -309,6 +403,23 @@ CITATION_TARGETS = [
 ]
 
 
+def _target(model):
+    """One of the records a citation can support; see CITATION_TARGETS."""
+    return models.ForeignKey(
+        model,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="citations",
+    )
+
+
+class CitationQuerySet(CuratedQuerySet):
+    def with_source(self):
+        # Each citation's source joined in, rather than one more query for them all.
+        return self.select_related("source")
+
+
 class Citation(NaturalSlugMixin, Curated):
     """Provenance: a source states something about one record, in these exact words."""
 
@@ -317,64 +428,17 @@ class Citation(NaturalSlugMixin, Curated):
         SourceDocument, on_delete=models.PROTECT, related_name="citations"
     )
     excerpt = models.TextField(help_text="Exactly as the source has it.")
-    review = models.ForeignKey(
-        Review,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    chapter = models.ForeignKey(
-        Chapter,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    recommendation = models.ForeignKey(
-        Recommendation,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    key_figure = models.ForeignKey(
-        KeyFigure,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    timeline_event = models.ForeignKey(
-        TimelineEvent,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    publication = models.ForeignKey(
-        Publication,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    government_update = models.ForeignKey(
-        GovernmentUpdate,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
-    discrepancy = models.ForeignKey(
-        Discrepancy,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="citations",
-    )
+    review = _target(Review)
+    chapter = _target(Chapter)
+    recommendation = _target(Recommendation)
+    key_figure = _target(KeyFigure)
+    timeline_event = _target(TimelineEvent)
+    publication = _target(Publication)
+    government_update = _target(GovernmentUpdate)
+    discrepancy = _target(Discrepancy)
 
-    objects = SlugQuerySet.as_manager()
+    public_fields = ("source", "excerpt", *CITATION_TARGETS, "slug")
+    objects = CitationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

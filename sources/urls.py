@@ -1,8 +1,6 @@
 from django.urls import path
 
-from recommendations.changes import RecordHistoryView
 from sources import corrections, views
-from sources.models import Organisation, SourceDocument, StakeholderResponse
 
 app_name = "sources"
 urlpatterns = [
@@ -46,23 +44,7 @@ urlpatterns = [
         views.StakeholderResponseDetailView.as_view(),
         name="stakeholderresponse_detail",
     ),
-    path(
-        "sources/<slug:slug>/history/",
-        RecordHistoryView.as_view(model=SourceDocument),
-        name="sourcedocument_history",
-    ),
-    path(
-        "organisations/<slug:slug>/history/",
-        RecordHistoryView.as_view(model=Organisation),
-        name="organisation_history",
-    ),
-    path(
-        "responses/<slug:slug>/history/",
-        RecordHistoryView.as_view(model=StakeholderResponse),
-        name="stakeholderresponse_history",
-    ),
     path("publications/", views.PublicationListView.as_view(), name="publication_list"),
-    path("search/", views.search, name="search"),
     path("report/", corrections.report, name="report"),
     path("report/thanks/", corrections.report_thanks, name="report_thanks"),
 ]

@@ -1,12 +1,9 @@
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import render
 from django.views.generic import DetailView, ListView
 
-from recommendations.changes import with_last_updated
-from recommendations.downloads import respond
-from recommendations.facets import Facet, FacetedListView
-from sources.downloads import RESPONSES, downloaded_responses, listed_responses
+from review_portal.lib.downloads import respond
+from review_portal.lib.lists import Facet, FacetedListView
+from sources.downloads import RESPONSES
 from sources.filters import StakeholderResponseFilter
 from sources.highlighting import highlight
 from sources.models import (
@@ -18,8 +15,6 @@ from sources.models import (
     SourceDocument,
     StakeholderResponse,
 )
-from sources.search import SearchForm
-from sources.search import search as search_records
 
 
 class SourceDocumentListView(ListView):
@@ -53,7 +48,7 @@ class SourceDocumentDetailView(DetailView):
     template_name = "sources/sourcedocument_detail.html"
 
     def get_queryset(self):
-        return with_last_updated(SourceDocument.objects).prefetch_related(
+        return SourceDocument.objects.with_last_updated().prefetch_related(
             # Joined in the same query: the record each citation supports.
             Prefetch(
                 "citations",
@@ -103,7 +98,7 @@ class OrganisationDetailView(DetailView):
         responses = StakeholderResponse.objects.select_related(
             "source"
         ).prefetch_related("recommendations")
-        return with_last_updated(Organisation.objects).prefetch_related(
+        return Organisation.objects.with_last_updated().prefetch_related(
             Prefetch("responses", queryset=responses)
         )
 
@@ -126,7 +121,7 @@ class StakeholderResponseDetailView(DetailView):
 
     def get_queryset(self):
         return (
-            with_last_updated(StakeholderResponse.objects)
+            StakeholderResponse.objects.with_last_updated()
             .select_related("organisation", "source")
             .prefetch_related("recommendations", "chapters", "missions")
         )
@@ -139,32 +134,12 @@ class PublicationListView(ListView):
         return Publication.objects.prefetch_related("citations__source")
 
 
-def search(request):
-    form = SearchForm(request.GET)
-    form.is_valid()  # An unknown kind is dropped (all kinds are searched), not a 400.
-    query = form.cleaned_data.get("q", "")
-    kind = form.cleaned_data.get("kind", "")
-    results = search_records(query)
-    shown = results.of_kind(kind) if kind else results
-    # Only the page's slice of the results fetches records and snippets.
-    page_obj = Paginator(shown, 20).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "sources/search.html",
-        {
-            "query": query,
-            "kind": kind,
-            "results": results,
-            "page_obj": page_obj,
-            "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
-        },
-    )
-
-
 class StakeholderResponseListView(FacetedListView):
     filterset_class = StakeholderResponseFilter
     template_name = "sources/stakeholderresponse_list.html"
+    noun = "response"
     noun_plural = "responses"
+    download_url_prefix = "sources:stakeholderresponse"
     default_sort = "-date"
     facets = [
         Facet("stance"),
@@ -176,7 +151,7 @@ class StakeholderResponseListView(FacetedListView):
     ]
 
     def get_queryset(self):
-        return listed_responses()
+        return StakeholderResponse.objects.listed()
 
 
 def stakeholderresponse_download(request, extension):
@@ -184,7 +159,7 @@ def stakeholderresponse_download(request, extension):
         request,
         RESPONSES,
         StakeholderResponseFilter,
-        downloaded_responses(),
+        StakeholderResponse.objects.downloaded(),
         extension,
         tiebreak=["slug"],
     )

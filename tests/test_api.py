@@ -11,7 +11,6 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from openapi_spec_validator import validate
 
-from recommendations.facets import in_stable_order
 from recommendations.filters import RecommendationFilter
 from recommendations.models import (
     Chapter,
@@ -23,6 +22,7 @@ from recommendations.models import (
     Review,
     TimelineEvent,
 )
+from review_portal.lib.lists import in_stable_order
 from sources.filters import CitationFilter
 from sources.models import (
     CITATION_TARGETS,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from recommendations.models import Chapter, GovernmentUpdate, Recommendation
-from sources.loading import CHANGE_REASON
+from review_portal.lib.curation import LOADED_BY_COMMAND
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -101,7 +101,7 @@ def test_the_loader_and_curators_are_named_but_no_one_in_particular(
     client, make_recommendation, curator
 ):
     loaded = make_recommendation()
-    edit(loaded, _change_reason=CHANGE_REASON, summary="From the data.")
+    edit(loaded, _change_reason=LOADED_BY_COMMAND, summary="From the data.")
     edit(make_recommendation(), user=curator, summary="By hand.")
     assert Recommendation.history.filter(history_user=curator).exists()
 

@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from sources.corrections import THROTTLE_LIMIT, public_page, record_of
+from sources.corrections import THROTTLE_LIMIT, public_page, record_at_path
 from sources.models import Correction, CorrectionStatus
 
 pytestmark = pytest.mark.django_db
@@ -132,17 +132,23 @@ def test_record_of_finds_every_kind_of_detail_page(
     recommendation, chapter, mission, make_response
 ):
     response = make_response()
-    assert record_of("/chapters/chapter-one/") == (
+    assert record_at_path("/chapters/chapter-one/") == (
         "recommendations.chapter",
         "chapter-one",
     )
-    assert record_of("/missions/mission-one/") == (
+    assert record_at_path("/missions/mission-one/") == (
         "recommendations.mission",
         "mission-one",
     )
-    assert record_of("/sources/captured/") == ("sources.sourcedocument", "captured")
-    assert record_of("/organisations/an-org/") == ("sources.organisation", "an-org")
-    assert record_of(f"/responses/{response.slug}/") == (
+    assert record_at_path("/sources/captured/") == (
+        "sources.sourcedocument",
+        "captured",
+    )
+    assert record_at_path("/organisations/an-org/") == (
+        "sources.organisation",
+        "an-org",
+    )
+    assert record_at_path(f"/responses/{response.slug}/") == (
         "sources.stakeholderresponse",
         response.slug,
     )

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from recommendations.models import Recommendation
-from sources.exporting import fixture_fields, record_of
+from sources.exporting import fixture_fields, fixture_record
 from sources.loading import FIXTURE_FILES
 
 FIXTURES = Path(settings.FIXTURE_DIRS[0])
@@ -29,7 +29,7 @@ def every_record():
         model = apps.get_model(label)
         fields = fixture_fields(model)
         state[label] = [
-            record_of(obj, fields) for obj in model.objects.order_by("slug")
+            fixture_record(obj, fields) for obj in model.objects.order_by("slug")
         ]
     state["documents"] = sorted(
         (s.slug, s.raw_text)

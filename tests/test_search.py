@@ -1,4 +1,4 @@
-"""The site search (sources/search.py) on whichever database the suite runs on:
+"""The site search (review_portal/lib/search.py) on whichever database the suite runs on:
 PostgreSQL full-text search or SQLite FTS5. Run the suite on both."""
 
 import itertools
@@ -11,8 +11,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Recommendation
-from sources.models import Organisation, SourceDocument, StakeholderResponse
-from sources.search import (
+from review_portal.lib.search import (
     KINDS,
     START,
     STOP,
@@ -21,6 +20,7 @@ from sources.search import (
     ranked,
     search,
 )
+from sources.models import Organisation, SourceDocument, StakeholderResponse
 
 HOSTILE_QUERIES = [
     '"',

@@ -7,8 +7,8 @@ import pytest
 from django.template.loader import render_to_string
 from pytest_django.asserts import assertContains, assertNotContains
 
-from recommendations.charts import LONGEST_BAR_PERCENT, bar_chart
 from recommendations.models import Chapter, KeyFigure, Mission, Recommendation
+from review_portal.lib.charts import LONGEST_BAR_PERCENT, bar_chart
 from sources.models import Citation, Organisation, SourceDocument
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -1,4 +1,4 @@
-"""Full-text search indexes for sources/search.py, by database vendor.
+"""Full-text search indexes for the site search, by database vendor.
 
 PostgreSQL: a GIN index on to_tsvector('english', ...) of each searched model's
 columns, built from the same SearchVector expression the search filters on, so the
@@ -6,15 +6,16 @@ planner can use it.
 
 SQLite: one FTS5 table, sources_search(title, body), porter-stemmed, filled from
 the four tables and kept in sync by triggers on their inserts, updates and deletes.
-Its rowid is the record's id * 4 + the kind's code (KINDS in sources/search.py).
+Its rowid is the record's id * 4 + the kind's code (each model's `searchable`).
 
 Other vendors get nothing. These are not Django model indexes (SQLite cannot build a
 GIN index, and the FTS5 table is no model), so the migration state does not change.
 
-On SQLite, a later migration that remakes one of these tables (adding or removing a
-constraint, most AlterField and RemoveField) drops its triggers; sources/apps.py runs
+This is a frozen snapshot. On SQLite, a later migration that remakes one of these
+tables (adding or removing a constraint, most AlterField and RemoveField) drops its
+triggers; sources/apps.py runs review_portal/lib/search.py's
 reinstall_sqlite_index_if_needed() after every migrate (post_migrate) to put them
-back, and tests/test_search.py checks that every trigger exists.
+back from the live declarations, and tests/test_search.py checks every trigger.
 """
 
 from django.contrib.postgres.indexes import GinIndex

@@ -1,4 +1,6 @@
-"""Faceted lists: the recommendations and responses lists, and their downloads.
+"""Faceted lists: filtered, sorted, paginated lists with counts beside every
+option (the recommendations and responses lists), and the binding their downloads
+and feeds share.
 
 - `bind()` binds a FilterSet to the query string, leaving out (and explaining) the
   values it cannot use, so a stale or mistyped link still shows a useful list.
@@ -12,9 +14,9 @@
 from dataclasses import dataclass
 
 from django import forms
-from django.core.paginator import InvalidPage
 from django.db.models import Count, F, Q
 from django.http import QueryDict
+from django.urls import reverse
 from django_filters import OrderingFilter
 from django_filters.views import FilterView
 
@@ -37,11 +39,12 @@ class Problem:
 class Facet:
     """A filter whose options are shown with counts.
 
-    `related_name` is, for a filter on related records, the path from those records
-    back to the listed ones (Mission -> "recommendations"); choice filters need none."""
+    `path_to_listed` is, for a filter on related records, the lookup path from those
+    records back to the listed ones (Mission -> "recommendations"); choice filters
+    need none."""
 
     name: str
-    related_name: str = ""
+    path_to_listed: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,10 @@ def bind(filterset_class, data=None, **kwargs):
         unknown = list(dict.fromkeys(v for v in values if v not in usable))
         label = filterset.filters[name].label or name
         if unknown and all(error.code in CHOICE_ERRORS for error in errors):
-            quoted = ", ".join(f"“{shown(value)}”" for value in unknown[:5])
+            listed = ", ".join(f"“{quoted(value)}”" for value in unknown[:5])
             if len(unknown) > 5:
-                quoted += f" and {len(unknown) - 5} more"
-            reason = f"{quoted} {'is' if len(unknown) == 1 else 'are'} not one of the options"
+                listed += f" and {len(unknown) - 5} more"
+            reason = f"{listed} {'is' if len(unknown) == 1 else 'are'} not one of the options"
         else:
             reason = " ".join(message for error in errors for message in error)
         problems.append(Problem(name, label, reason))
@@ -121,7 +124,7 @@ def bind(filterset_class, data=None, **kwargs):
 CHOICE_ERRORS = {"invalid_choice", "invalid_pk_value", "invalid_list"}
 
 
-def shown(value, limit=40):
+def quoted(value, limit=40):
     """A value from the query string, short and printable enough to quote back."""
     value = "".join(c if c.isprintable() else "\ufffd" for c in value[: limit + 1])
     return value if len(value) <= limit else value[: limit - 1] + "…"
@@ -202,48 +205,52 @@ def count_facets(filterset, facets):
 
 def _count_facet(filterset, facet):
     filter_ = filterset.filters[facet.name]
-    model = filterset.queryset.model
     # The pks of the results with every other filter applied, as a subquery.
     others = filtered_except(filterset, facet.name).values("pk")
     cleaned = filterset.form.cleaned_data.get(facet.name)
     multiple = is_multiple(filter_)
-    items = (cleaned if multiple else [cleaned]) if cleaned else []
-    if facet.related_name:
-        # One query lists the related records (chapters, missions...) and counts the
-        # distinct results linked to each.
-        key = filter_.extra.get("to_field_name") or "pk"
-        selected = {str(getattr(item, key)) for item in items}
-        related = filter_.queryset.annotate(
-            facet_count=Count(
-                facet.related_name,
-                filter=Q(**{f"{facet.related_name}__in": others}),
-                distinct=True,
-            )
-        ).order_by(*filter_.queryset.model._meta.ordering)
-        options = [
-            Option(
-                str(getattr(r, key)),
-                str(r),
-                r.facet_count,
-                str(getattr(r, key)) in selected,
-            )
-            for r in related
-        ]
-    else:
-        # A choice field of the listed records, or of records related to them.
-        selected = {str(item) for item in items}
-        counts = dict(
-            model.objects.filter(pk__in=others)
-            .values_list(filter_.field_name)
-            .annotate(n=Count("pk", distinct=True))
-            .order_by()
-        )
-        options = [
-            Option(str(value), str(label), counts.get(value, 0), str(value) in selected)
-            for value, label in filter_.extra["choices"]
-            if value != ""
-        ]
+    chosen = (cleaned if multiple else [cleaned]) if cleaned else []
+    count = _count_related if facet.path_to_listed else _count_choices
+    options = count(filterset, facet, others, chosen)
     return FacetCounts(facet.name, filter_.label or facet.name, multiple, options)
+
+
+def _count_related(filterset, facet, others, chosen):
+    """One query lists the related records (chapters, missions...) and counts the
+    distinct results linked to each."""
+    filter_ = filterset.filters[facet.name]
+    key = filter_.extra.get("to_field_name") or "pk"
+    selected = {str(getattr(item, key)) for item in chosen}
+    path = facet.path_to_listed
+    related = filter_.queryset.annotate(
+        facet_count=Count(path, filter=Q(**{f"{path}__in": others}), distinct=True)
+    ).order_by(*filter_.queryset.model._meta.ordering)
+    return [
+        Option(
+            str(getattr(r, key)),
+            str(r),
+            r.facet_count,
+            str(getattr(r, key)) in selected,
+        )
+        for r in related
+    ]
+
+
+def _count_choices(filterset, facet, others, chosen):
+    """A choice field of the listed records, or of records related to them."""
+    filter_ = filterset.filters[facet.name]
+    selected = {str(item) for item in chosen}
+    counts = dict(
+        filterset.queryset.model.objects.filter(pk__in=others)
+        .values_list(filter_.field_name)
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
+    )
+    return [
+        Option(str(value), str(label), counts.get(value, 0), str(value) in selected)
+        for value, label in filter_.extra["choices"]
+        if value != ""
+    ]
 
 
 def in_stable_order(queryset, *tiebreak):
@@ -264,27 +271,25 @@ def in_stable_order(queryset, *tiebreak):
 def get_page(paginator, number):
     """The page asked for, or the nearest one and a Problem saying so: a stale or
     mistyped page number shows results, not an error."""
-    if number in (None, ""):
-        return paginator.page(1), None
-    if number == "last":
-        return paginator.page(paginator.num_pages), None
+    if number in (None, "", "last"):
+        return paginator.get_page(paginator.num_pages if number else 1), None
     try:
-        return paginator.page(int(number)), None
+        asked = int(number)
     except ValueError:
-        reason = f"there is no page “{shown(number)}”, so this is page 1"
-        nearest = 1
-    except InvalidPage:
-        if int(number) < 1:
-            reason, nearest = f"there is no page {number}, so this is page 1", 1
-        else:
-            nearest = paginator.num_pages
-            last = (
-                "there is only one page"
-                if nearest == 1
-                else f"there are only {nearest} pages"
-            )
-            reason = f"{last}, so this is the last"
-    return paginator.page(nearest), Problem("page", "Page", reason)
+        reason = f"there is no page “{quoted(number)}”, so this is page 1"
+        return paginator.page(1), Problem("page", "Page", reason)
+    # Paginator.get_page() gives the last page for any number out of range; below
+    # 1, the first is nearer.
+    page = paginator.get_page(max(asked, 1))
+    if page.number == asked:
+        return page, None
+    if asked < 1:
+        reason = f"there is no page {number}, so this is page 1"
+    elif paginator.num_pages == 1:
+        reason = "there is only one page, so this is the last"
+    else:
+        reason = f"there are only {paginator.num_pages} pages, so this is the last"
+    return page, Problem("page", "Page", reason)
 
 
 class FacetedListView(FilterView):
@@ -299,7 +304,10 @@ class FacetedListView(FilterView):
     tiebreak = ["slug"]
     # bind() leaves out what is invalid: what remains can always be used.
     strict = False
+    noun = ""  # e.g. "recommendation"
     noun_plural = ""
+    # The URL names of its CSV and JSON downloads: <prefix>_csv and <prefix>_json.
+    download_url_prefix = ""
     default_sort = ""
 
     def get_filterset(self, filterset_class):
@@ -338,7 +346,10 @@ class FacetedListView(FilterView):
             "applied_query": query.urlencode(),
             "sort_options": self.get_sort_options(filterset, sort),
             "page_range": page.paginator.get_elided_page_range(page.number),
+            "noun": self.noun,
             "noun_plural": self.noun_plural,
+            "csv_url": reverse(f"{self.download_url_prefix}_csv"),
+            "json_url": reverse(f"{self.download_url_prefix}_json"),
         }
 
     def get_sort_options(self, filterset, sort):

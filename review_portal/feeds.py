@@ -10,17 +10,11 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from recommendations.changes import (
-    TRACKED_BY_KIND,
-    Change,
-    ChangeFilterForm,
-    change_keys,
-    page_of_changes,
-)
-from recommendations.facets import applied, applied_query, bind
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Recommendation
-from sources.models import StakeholderResponse
+from review_portal.changes import TRACKED_BY_KIND, ChangeFilterForm
+from review_portal.lib.history import Change, change_keys, page_of_changes
+from review_portal.lib.lists import applied, applied_query, bind
 
 FEED_SIZE = 50
 # Longer values are cut in a feed entry; the record's history page has them whole.
@@ -46,7 +40,7 @@ def _cut(text):
     return text if len(text) <= VALUE_LENGTH else text[: VALUE_LENGTH - 1] + "…"
 
 
-def describe(change):
+def entry_html(change):
     """The entry's summary, as HTML: what changed, old → new, and by whom."""
     lines = [escape(change.summary) + "."]
     for field in change.fields:
@@ -78,20 +72,19 @@ class ChangeFeed(Feed):
         return self.page(
             request,
             title="What's changed on the Review Portal",
-            link=reverse("recommendations:change_list")
-            + (f"?{query.urlencode()}" if query else ""),
+            link=reverse("change_list") + (f"?{query.urlencode()}" if query else ""),
             keys=change_keys(**form.selection()),
         )
 
     def page(self, request, *, title, link, keys):
-        change_log = request.build_absolute_uri(reverse("recommendations:change_list"))
+        change_log = request.build_absolute_uri(reverse("change_list"))
         entries = [
             Entry(
                 change,
                 link=change.url or f"{change_log}#{change.anchor}",
                 guid=f"{change_log}#{change.anchor}",
             )
-            for change in page_of_changes(keys, FEED_SIZE)
+            for change in page_of_changes(keys, FEED_SIZE, TRACKED_BY_KIND)
         ]
         return FeedPage(title, link, request.get_full_path(), entries)
 
@@ -117,7 +110,7 @@ class ChangeFeed(Feed):
         return item.change.summary
 
     def item_description(self, item):
-        return describe(item.change)
+        return entry_html(item.change)
 
     def item_link(self, item):
         return item.link
@@ -160,7 +153,7 @@ def recommendation_scope(recommendations):
         if kind == "recommendation":
             scope[kind] = Q() if recommendations is None else Q(id__in=recommendations)
         elif kind == "stakeholderresponse":
-            links = StakeholderResponse.recommendations.through.objects.all()
+            links = Recommendation.responses.through.objects.all()
             if recommendations is not None:
                 links = links.filter(recommendation__in=recommendations)
             scope[kind] = Q(id__in=links.values("stakeholderresponse_id"))

@@ -1,33 +1,27 @@
-"""Full-text search across recommendations, responses, sources and organisations.
-
-One engine with two back ends, so the default SQLite install searches as well as
-PostgreSQL does:
+"""Full-text search across the models that declare `searchable` (recommendations,
+responses, sources and organisations), with the same results on both databases:
 
 - PostgreSQL: `to_tsvector('english', ...)` matched against `websearch_to_tsquery`,
-  served by the GIN expression indexes of migration 0004, ranked by `ts_rank` and
-  highlighted by `ts_headline`.
-- SQLite: the FTS5 table `sources_search` of migration 0004 (porter stemmer, kept in
-  sync by triggers), ranked by `bm25()` and highlighted by `snippet()`.
+  served by GIN expression indexes (migration sources/0004), ranked by `ts_rank`
+  and highlighted by `ts_headline`.
+- SQLite: one FTS5 table, `sources_search` (porter stemmer, kept in step by
+  triggers that `install_sqlite_index()` writes), ranked by `bm25()` and
+  highlighted by `snippet()`. The embedded database is what a newcomer sees
+  first, so it stems words as PostgreSQL does.
 
-Both stem English words (carers finds carer, recommendation finds recommend) and
-accept the same query syntax: words, "quoted phrases", `or`, and `-word` to exclude.
-No query string can cause an error: PostgreSQL parses it with websearch_to_tsquery,
-which never fails, and for FTS5 every word is passed as a quoted string.
-
-Snippets are escaped HTML with <mark> around the matches. One difference remains:
-PostgreSQL's parser takes anything shaped like an HTML tag for markup, and its
-snippets leave such text out; FTS5's keep it, escaped.
-
-`search()` finds records of every kind; `ranked()` filters and orders one model's
-queryset, for the recommendations list's `q` filter.
+Both accept the same query syntax: words, "quoted phrases", `or`, and `-word` to
+exclude, and no query string can cause an error. `search()` finds records of every
+kind; `ranked()` filters and orders one model's queryset (the list's `q` filter).
 """
 
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from django import forms
+from django.apps import apps
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -49,11 +43,8 @@ from django.db.models.functions import Concat
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from recommendations.models import Recommendation
-from sources.models import Organisation, SourceDocument, StakeholderResponse
-
 CONFIG = "english"
-# The FTS5 table of migration 0004. Its rowid is the record's pk * ROWID_STRIDE + the
+# The FTS5 table. Its rowid is the record's pk * ROWID_STRIDE + the
 # kind's code, so that one table (one set of bm25 statistics, comparable ranks) holds
 # every kind and triggers find a record's row by rowid.
 SEARCH_TABLE = "sources_search"
@@ -68,12 +59,13 @@ ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
-class Kind:
-    key: str
-    code: int  # see ROWID_STRIDE; must match migration 0004
+class Searchable:
+    """How a model is searched: declared beside its fields, as `searchable`."""
+
+    key: str  # the search page's kind filter, e.g. "response"
+    code: int  # see ROWID_STRIDE; fixed once a model's rows are indexed
     label: str
     label_plural: str
-    model: type[Model]
     # Matched through the GIN index, so in the order of the index's expression.
     columns: tuple[str, ...]
     # Ranked above the body (PostgreSQL weight A, a bigger bm25 weight in FTS5).
@@ -81,68 +73,53 @@ class Kind:
     # Ranked lower; the snippet comes from these.
     body_columns: tuple[str, ...]
     related: tuple[str, ...] = ()  # what str() of a record needs
+    model: type[Model] | None = None
 
 
-KINDS = {
-    kind.key: kind
-    for kind in [
-        Kind(
-            "recommendation",
-            0,
-            "Recommendation",
-            "Recommendations",
-            Recommendation,
-            columns=("title", "summary", "addressed_to"),
-            title_columns=("title",),
-            body_columns=("summary", "addressed_to"),
-        ),
-        Kind(
-            "response",
-            1,
-            "Stakeholder response",
-            "Stakeholder responses",
-            StakeholderResponse,
-            columns=("summary", "quotation", "person", "role"),
-            title_columns=("person", "role"),
-            body_columns=("summary", "quotation"),
-            related=("organisation",),
-        ),
-        Kind(
-            "source",
-            2,
-            "Source",
-            "Sources",
-            SourceDocument,
-            columns=("title", "publisher", "cleaned_text", "description"),
-            title_columns=("title", "publisher"),
-            body_columns=("description", "cleaned_text"),
-        ),
-        Kind(
-            "organisation",
-            3,
-            "Organisation",
-            "Organisations",
-            Organisation,
-            columns=("name", "description"),
-            title_columns=("name",),
-            body_columns=("description",),
-        ),
-    ]
-}
-KIND_BY_MODEL = {kind.model: kind for kind in KINDS.values()}
+class _Kinds(Mapping):
+    """{key: Searchable, with its model} of every installed model that declares
+    `searchable`, in code order. Read once the app registry is ready."""
+
+    @cached_property
+    def _kinds(self):
+        declared = [
+            replace(model.searchable, model=model)
+            for model in apps.get_models()
+            if isinstance(getattr(model, "searchable", None), Searchable)
+        ]
+        return {kind.key: kind for kind in sorted(declared, key=lambda k: k.code)}
+
+    def __getitem__(self, key):
+        return self._kinds[key]
+
+    def __iter__(self):
+        return iter(self._kinds)
+
+    def __len__(self):
+        return len(self._kinds)
+
+    def of_model(self, model):
+        return next(kind for kind in self._kinds.values() if kind.model is model)
+
+
+KINDS = _Kinds()
+
+
+def _kind_choices():
+    return [("", "All")] + [(k.key, k.label_plural) for k in KINDS.values()]
 
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, label="Search")
     kind = forms.ChoiceField(
         required=False,
-        choices=[("", "All")] + [(k.key, k.label_plural) for k in KINDS.values()],
+        choices=_kind_choices,
     )
 
 
 @dataclass
 class Hit:
-    kind: Kind
+    kind: Searchable
     pk: int
     rank: float
     object: Model | None = None
@@ -182,7 +159,7 @@ class SearchResults(Sequence):
         return SearchResults(self.query, hits, self.counts)
 
     @property
-    def kind_counts(self) -> list[tuple[Kind, int]]:
+    def kind_counts(self) -> list[tuple[Searchable, int]]:
         return [(k, self.counts[k.key]) for k in KINDS.values() if self.counts[k.key]]
 
 
@@ -211,50 +188,57 @@ def search(query: str, kinds=None) -> SearchResults:
 def ranked(queryset: QuerySet, query: str) -> QuerySet:
     """`queryset` narrowed to records matching `query`, best first, each annotated
     with `search_rank` (higher is better). Its model must be one of KINDS."""
-    kind = KIND_BY_MODEL[queryset.model]
+    kind = KINDS.of_model(queryset.model)
     vendor = connections[queryset.db].vendor
     query = clean_query(query)
-    nothing = queryset.annotate(search_rank=Value(0.0)).none()
-    if not _has_terms(query):
-        return nothing
-    if vendor == "postgresql":
-        search_query = _pg_query(query)
-        return (
-            queryset.alias(search_vector=SearchVector(*kind.columns, config=CONFIG))
-            .filter(search_vector=search_query)
-            .annotate(
-                search_rank=SearchRank(
-                    SearchVector(*kind.title_columns, config=CONFIG, weight="A")
-                    + SearchVector(*kind.body_columns, config=CONFIG, weight="C"),
-                    search_query,
-                    # Divide by 1 + log(length), so long sources do not win by size.
-                    normalization=1,
-                )
+    if _has_terms(query):
+        if vendor == "postgresql":
+            return _ranked_postgresql(queryset, query, kind)
+        if vendor == "sqlite":
+            match = fts5_query(query)
+            if match:
+                return _ranked_sqlite(queryset, match, kind)
+        else:
+            raise NotImplementedError(f"Search does not support {vendor}.")
+    return queryset.annotate(search_rank=Value(0.0)).none()
+
+
+def _ranked_postgresql(queryset, query, kind):
+    search_query = _pg_query(query)
+    return (
+        queryset.alias(search_vector=SearchVector(*kind.columns, config=CONFIG))
+        .filter(search_vector=search_query)
+        .annotate(
+            search_rank=SearchRank(
+                SearchVector(*kind.title_columns, config=CONFIG, weight="A")
+                + SearchVector(*kind.body_columns, config=CONFIG, weight="C"),
+                search_query,
+                # Divide by 1 + log(length), so long sources do not win by size.
+                normalization=1,
             )
-            .order_by("-search_rank", "pk")
         )
-    if vendor == "sqlite":
-        match = fts5_query(query)
-        if not match:
-            return nothing
-        return (
-            queryset.filter(
-                pk__in=RawSQL(
-                    f"SELECT {SEARCH_TABLE}.rowid / {ROWID_STRIDE} FROM {SEARCH_TABLE}"
-                    f" WHERE {SEARCH_TABLE} MATCH %s"
-                    f" AND {SEARCH_TABLE}.rowid %% {ROWID_STRIDE} = {kind.code}",
-                    [match],
-                )
+        .order_by("-search_rank", "pk")
+    )
+
+
+def _ranked_sqlite(queryset, match, kind):
+    return (
+        queryset.filter(
+            pk__in=RawSQL(
+                f"SELECT {SEARCH_TABLE}.rowid / {ROWID_STRIDE} FROM {SEARCH_TABLE}"
+                f" WHERE {SEARCH_TABLE} MATCH %s"
+                f" AND {SEARCH_TABLE}.rowid %% {ROWID_STRIDE} = {kind.code}",
+                [match],
             )
-            .annotate(
-                # bm25() is lower for better matches. Weights: title, body.
-                search_rank=_Fts5(
-                    f"-bm25({SEARCH_TABLE}, 5.0, 1.0)", [], match, kind, FloatField()
-                )
-            )
-            .order_by("-search_rank", "pk")
         )
-    raise NotImplementedError(f"Search does not support {vendor}.")
+        .annotate(
+            # bm25() is lower for better matches. Weights: title, body.
+            search_rank=Fts5Function(
+                f"-bm25({SEARCH_TABLE}, 5.0, 1.0)", [], match, kind, FloatField()
+            )
+        )
+        .order_by("-search_rank", "pk")
+    )
 
 
 def clean_query(query: str) -> str:
@@ -311,7 +295,7 @@ def fts5_query(query: str) -> str:
     )
 
 
-class _Fts5(Expression):
+class Fts5Function(Expression):
     """An FTS5 auxiliary function (bm25(), snippet()) evaluated on the outer row's
     entry in the search table, as a correlated subquery."""
 
@@ -341,7 +325,7 @@ class _Fts5(Expression):
         return sql, (*self.params, self.match, *pk_params)
 
 
-def _snippet_expression(kind: Kind, query: str, vendor: str) -> Expression:
+def _snippet_expression(kind: Searchable, query: str, vendor: str) -> Expression:
     if vendor == "postgresql":
         body = [F(column) for column in kind.body_columns]
         if len(body) > 1:
@@ -358,7 +342,7 @@ def _snippet_expression(kind: Kind, query: str, vendor: str) -> Expression:
             fragment_delimiter=f" {ELLIPSIS} ",
         )
     # Column 1 is the body; at most 24 tokens.
-    return _Fts5(
+    return Fts5Function(
         f"snippet({SEARCH_TABLE}, 1, %s, %s, %s, 24)",
         [START, STOP, ELLIPSIS],
         fts5_query(query),
@@ -413,3 +397,88 @@ def highlight_markers(text: str) -> SafeString:
 
 def _unmark(text: str) -> str:
     return text.replace(START, "").replace(STOP, "")
+
+
+# The SQLite index: one FTS5 table for every kind (one set of bm25 statistics, so
+# ranks compare across kinds), and triggers on each searched table that keep it in
+# step. Migration sources/0004 installed the first version; this is the live one,
+# which sources/apps.py reinstalls after any migrate that dropped a trigger.
+
+_SPACE, _NEWLINE = "' '", "char(10)"
+
+
+def _joined(row, columns, separator):
+    return f" || {separator} || ".join(f"coalesce({row}.{c}, '')" for c in columns)
+
+
+def _insert(row, kind):
+    """INSERT ... SELECT of one row's index entry; `row` is a table, or new."""
+    return (
+        f"INSERT INTO {SEARCH_TABLE}(rowid, title, body) SELECT "
+        f"{row}.id * {ROWID_STRIDE} + {kind.code}, "
+        f"{_joined(row, kind.title_columns, _SPACE)}, "
+        f"{_joined(row, kind.body_columns, _NEWLINE)}"
+    )
+
+
+def _trigger_names():
+    return {
+        f"{SEARCH_TABLE}_{kind.model._meta.model_name}_{event}"
+        for kind in KINDS.values()
+        for event in ["insert", "update", "delete"]
+    }
+
+
+def install_sqlite_index(cursor):
+    """Create the FTS5 table and the triggers if missing, and refill the table."""
+    try:
+        cursor.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+        cursor.execute("DROP TABLE temp.fts5_probe")
+    except Exception as error:
+        raise RuntimeError(
+            "Search on SQLite needs its FTS5 extension, which this SQLite was "
+            "built without. Use a Python whose sqlite3 has FTS5 (most do), or "
+            "PostgreSQL."
+        ) from error
+    cursor.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
+        "title, body, tokenize = 'porter unicode61')"
+    )
+    cursor.execute(f"DELETE FROM {SEARCH_TABLE}")
+    for kind in KINDS.values():
+        table = kind.model._meta.db_table
+        prefix = f"{SEARCH_TABLE}_{kind.model._meta.model_name}"
+        insert = _insert("new", kind)
+        delete = (
+            f"DELETE FROM {SEARCH_TABLE} "
+            f"WHERE rowid = old.id * {ROWID_STRIDE} + {kind.code}"
+        )
+        cursor.execute(_insert(table, kind) + f" FROM {table}")
+        for event, action in [
+            ("insert", insert),
+            ("update", f"{delete}; {insert}"),
+            ("delete", delete),
+        ]:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {prefix}_{event}")
+            cursor.execute(
+                f"CREATE TRIGGER {prefix}_{event} AFTER {event.upper()} ON {table} "
+                f"BEGIN {action}; END"
+            )
+
+
+def reinstall_sqlite_index_if_needed(using="default"):
+    """SQLite remakes a table for most schema changes, which drops its triggers:
+    reinstall the index if its table exists but a trigger is gone. A no-op when
+    they are all there, before the index's migration, and on other databases."""
+    if connections[using].vendor != "sqlite":
+        return
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT type, name FROM sqlite_master WHERE name LIKE %s",
+            [f"{SEARCH_TABLE}%"],
+        )
+        found = set(cursor.fetchall())
+        if ("table", SEARCH_TABLE) not in found:
+            return
+        if not {("trigger", name) for name in _trigger_names()} <= found:
+            install_sqlite_index(cursor)

@@ -1,0 +1,312 @@
+"""The API of the review and its recommendations: serializers and viewsets, by slug.
+
+<Model>Serializer is for lists; <Model>DetailSerializer adds the reverse relations.
+"""
+
+from rest_framework import serializers
+
+from recommendations.filters import (
+    DiscrepancyFilter,
+    GovernmentUpdateFilter,
+    KeyFigureFilter,
+    RecommendationFilter,
+    TimelineEventFilter,
+)
+from recommendations.models import (
+    Chapter,
+    Discrepancy,
+    GovernmentUpdate,
+    KeyFigure,
+    Mission,
+    Recommendation,
+    Review,
+    TimelineEvent,
+)
+from review_portal.lib.api import (
+    PageURLField,
+    PublicViewSet,
+    api_fields,
+    api_url,
+    slug_of,
+)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    url = PageURLField()
+    api_url = api_url("review")
+
+    class Meta:
+        model = Review
+        fields = api_fields(Review)
+
+
+class ReviewDetailSerializer(ReviewSerializer):
+    chapters = slug_of(many=True)
+    missions = slug_of(many=True)
+
+    class Meta(ReviewSerializer.Meta):
+        fields = [*ReviewSerializer.Meta.fields, "chapters", "missions"]
+
+
+class ChapterSerializer(serializers.ModelSerializer):
+    review = slug_of()
+    url = PageURLField()
+    api_url = api_url("chapter")
+
+    class Meta:
+        model = Chapter
+        fields = api_fields(Chapter, "review")
+
+
+class ChapterDetailSerializer(ChapterSerializer):
+    recommendations = slug_of(many=True)
+    titles = slug_of(many=True, help_text="Titles sources give this chapter.")
+    citations = slug_of(many=True)
+
+    class Meta(ChapterSerializer.Meta):
+        fields = [
+            *ChapterSerializer.Meta.fields,
+            "recommendations",
+            "titles",
+            "citations",
+        ]
+
+
+class MissionSerializer(serializers.ModelSerializer):
+    review = slug_of()
+    url = PageURLField()
+    api_url = api_url("mission")
+
+    class Meta:
+        model = Mission
+        fields = api_fields(Mission, "review")
+
+
+class MissionDetailSerializer(MissionSerializer):
+    recommendations = slug_of(many=True)
+
+    class Meta(MissionSerializer.Meta):
+        fields = [*MissionSerializer.Meta.fields, "recommendations"]
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    review = slug_of()
+    chapter = slug_of()
+    missions = slug_of(many=True)
+    url = PageURLField()
+    api_url = api_url("recommendation")
+
+    class Meta:
+        model = Recommendation
+        fields = api_fields(Recommendation, "review", "position", "delivery_status")
+        extra_kwargs = {
+            "position": {"help_text": "The latest position the government took."},
+            "delivery_status": {"help_text": "Where delivery stands, latest first."},
+        }
+
+
+class RecommendationDetailSerializer(RecommendationSerializer):
+    government_updates = slug_of(many=True)
+    key_figures = slug_of(many=True)
+    discrepancies = slug_of(many=True)
+    responses = slug_of(many=True)
+    citations = slug_of(many=True)
+
+    class Meta(RecommendationSerializer.Meta):
+        fields = [
+            *RecommendationSerializer.Meta.fields,
+            "government_updates",
+            "key_figures",
+            "discrepancies",
+            "responses",
+            "citations",
+        ]
+
+
+class GovernmentUpdateSerializer(serializers.ModelSerializer):
+    recommendation = slug_of()
+    url = PageURLField()
+    api_url = api_url("governmentupdate")
+
+    class Meta:
+        model = GovernmentUpdate
+        fields = api_fields(GovernmentUpdate)
+
+
+class GovernmentUpdateDetailSerializer(GovernmentUpdateSerializer):
+    citations = slug_of(many=True)
+
+    class Meta(GovernmentUpdateSerializer.Meta):
+        fields = [*GovernmentUpdateSerializer.Meta.fields, "citations"]
+
+
+class KeyFigureSerializer(serializers.ModelSerializer):
+    review = slug_of()
+    recommendation = slug_of(allow_null=True)
+    url = PageURLField()
+    api_url = api_url("keyfigure")
+
+    class Meta:
+        model = KeyFigure
+        fields = api_fields(KeyFigure, "review")
+
+
+class KeyFigureDetailSerializer(KeyFigureSerializer):
+    citations = slug_of(many=True)
+
+    class Meta(KeyFigureSerializer.Meta):
+        fields = [*KeyFigureSerializer.Meta.fields, "citations"]
+
+
+class DiscrepancySerializer(serializers.ModelSerializer):
+    review = slug_of()
+    recommendation = slug_of(allow_null=True)
+    url = PageURLField()
+    api_url = api_url("discrepancy")
+
+    class Meta:
+        model = Discrepancy
+        fields = api_fields(Discrepancy, "review")
+
+
+class DiscrepancyDetailSerializer(DiscrepancySerializer):
+    citations = slug_of(many=True, help_text="What each source says.")
+
+    class Meta(DiscrepancySerializer.Meta):
+        fields = [*DiscrepancySerializer.Meta.fields, "citations"]
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    review = slug_of()
+    url = PageURLField()
+    api_url = api_url("timelineevent")
+
+    class Meta:
+        model = TimelineEvent
+        fields = api_fields(TimelineEvent, "review")
+
+
+class TimelineEventDetailSerializer(TimelineEventSerializer):
+    citations = slug_of(many=True)
+
+    class Meta(TimelineEventSerializer.Meta):
+        fields = [*TimelineEventSerializer.Meta.fields, "citations"]
+
+
+class ReviewViewSet(PublicViewSet):
+    """The review itself."""
+
+    serializer_class = ReviewSerializer
+    detail_serializer_class = ReviewDetailSerializer
+
+    def get_queryset(self):
+        queryset = Review.objects.all()
+        if self.is_detail:
+            queryset = queryset.prefetch_related("chapters", "missions")
+        return queryset
+
+
+class ChapterViewSet(PublicViewSet):
+    """The chapters of the final report, in its order."""
+
+    serializer_class = ChapterSerializer
+    detail_serializer_class = ChapterDetailSerializer
+    filterset_fields = ["number"]
+
+    def get_queryset(self):
+        queryset = Chapter.objects.select_related("review")
+        if self.is_detail:
+            queryset = queryset.prefetch_related(
+                "recommendations", "titles", "citations"
+            )
+        return queryset
+
+
+class MissionViewSet(PublicViewSet):
+    """The missions the review set."""
+
+    serializer_class = MissionSerializer
+    detail_serializer_class = MissionDetailSerializer
+    filterset_fields = ["number"]
+
+    def get_queryset(self):
+        queryset = Mission.objects.select_related("review")
+        if self.is_detail:
+            queryset = queryset.prefetch_related("recommendations")
+        return queryset
+
+
+class RecommendationViewSet(PublicViewSet):
+    """The review's recommendations, with the same filters as the site's list."""
+
+    serializer_class = RecommendationSerializer
+    detail_serializer_class = RecommendationDetailSerializer
+    filterset_class = RecommendationFilter
+
+    def get_queryset(self):
+        queryset = Recommendation.objects.for_list().select_related("review")
+        if self.is_detail:
+            queryset = queryset.prefetch_related(
+                "government_updates",
+                "key_figures",
+                "discrepancies",
+                "responses",
+                "citations",
+            )
+        return queryset
+
+
+class GovernmentUpdateViewSet(PublicViewSet):
+    """What the government said or did about each recommendation, and when."""
+
+    serializer_class = GovernmentUpdateSerializer
+    detail_serializer_class = GovernmentUpdateDetailSerializer
+    filterset_class = GovernmentUpdateFilter
+
+    def get_queryset(self):
+        queryset = GovernmentUpdate.objects.select_related("recommendation")
+        if self.is_detail:
+            queryset = queryset.prefetch_related("citations")
+        return queryset
+
+
+class KeyFigureViewSet(PublicViewSet):
+    """Numbers the sources state about the system or the review."""
+
+    serializer_class = KeyFigureSerializer
+    detail_serializer_class = KeyFigureDetailSerializer
+    filterset_class = KeyFigureFilter
+
+    def get_queryset(self):
+        queryset = KeyFigure.objects.select_related("review", "recommendation")
+        if self.is_detail:
+            queryset = queryset.prefetch_related("citations")
+        return queryset
+
+
+class DiscrepancyViewSet(PublicViewSet):
+    """Facts the sources disagree about, shown side by side and never resolved."""
+
+    serializer_class = DiscrepancySerializer
+    detail_serializer_class = DiscrepancyDetailSerializer
+    filterset_class = DiscrepancyFilter
+
+    def get_queryset(self):
+        queryset = Discrepancy.objects.select_related("review", "recommendation")
+        if self.is_detail:
+            queryset = queryset.prefetch_related("citations")
+        return queryset
+
+
+class TimelineEventViewSet(PublicViewSet):
+    """What happened when, from launch to the government's response."""
+
+    serializer_class = TimelineEventSerializer
+    detail_serializer_class = TimelineEventDetailSerializer
+    filterset_class = TimelineEventFilter
+
+    def get_queryset(self):
+        queryset = TimelineEvent.objects.select_related("review")
+        if self.is_detail:
+            queryset = queryset.prefetch_related("citations")
+        return queryset

@@ -1,0 +1,265 @@
+"""What's changed: the public change log and each record's history, from the
+registry of what the portal publishes (the engine is review_portal/lib/history.py)."""
+
+import datetime
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.generic import DetailView
+
+from recommendations.models import (
+    Chapter,
+    Discrepancy,
+    GovernmentUpdate,
+    KeyFigure,
+    Mission,
+    Recommendation,
+    TimelineEvent,
+)
+from review_portal.lib.history import (
+    Tracked,
+    change_keys,
+    day_start,
+    format_day,
+    load_changes,
+)
+from review_portal.lib.lists import Problem, get_page
+from sources.models import (
+    Citation,
+    Organisation,
+    Publication,
+    SourceDocument,
+    StakeholderResponse,
+)
+
+PAGE_SIZE = 25
+HISTORY_PAGE_SIZE = 50
+
+
+def _address(name, *args):
+    # Empty while the page is not published (no URL of that name), as for a record
+    # since removed: the change is listed, unlinked.
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _page(name):
+    return lambda slug, parent: _address(name, slug)
+
+
+def _anchor(name):
+    return lambda slug, parent: _address(name) and f"{_address(name)}#{slug}"
+
+
+def _anchor_in(name):
+    # A record shown on its parent's page: the parent's slug, then the record's anchor.
+    return lambda slug, parent: parent and f"{_address(name, parent)}#{slug}"
+
+
+TRACKED = [
+    Tracked(
+        "recommendation",
+        Recommendation,
+        title=lambda r: r.title,
+        url=_page("recommendations:recommendation_detail"),
+    ),
+    Tracked(
+        "chapter",
+        Chapter,
+        title=lambda r: f"Chapter {r.number}: {r.title}",
+        url=_page("recommendations:chapter_detail"),
+    ),
+    Tracked(
+        "mission",
+        Mission,
+        title=lambda r: r.title,
+        url=_page("recommendations:mission_detail"),
+    ),
+    Tracked(
+        "keyfigure",
+        KeyFigure,
+        title=lambda r: r.measures,
+        url=_anchor("recommendations:keyfigure_list"),
+    ),
+    Tracked(
+        "timelineevent",
+        TimelineEvent,
+        title=lambda r: r.title,
+        url=_anchor("recommendations:timelineevent_list"),
+    ),
+    Tracked(
+        "governmentupdate",
+        GovernmentUpdate,
+        title=lambda r: (
+            f"Government update of {format_day(r.date)}"
+            + (f" on “{r.recommendation.title}”" if r.recommendation else "")
+        ),
+        url=_anchor_in("recommendations:recommendation_detail"),
+        parent="recommendation",
+    ),
+    Tracked(
+        "discrepancy",
+        Discrepancy,
+        title=lambda r: r.topic,
+        url=_anchor("recommendations:discrepancy_list"),
+    ),
+    Tracked(
+        "stakeholderresponse",
+        StakeholderResponse,
+        title=lambda r: (
+            f"{r.organisation.name if r.organisation else 'An organisation'}"
+            f" on the {r.get_moment_display().lower()}"
+        ),
+        url=_page("sources:stakeholderresponse_detail"),
+    ),
+    Tracked(
+        "organisation",
+        Organisation,
+        title=lambda r: r.name,
+        url=_page("sources:organisation_detail"),
+    ),
+    Tracked(
+        "sourcedocument",
+        SourceDocument,
+        title=lambda r: r.title,
+        url=_page("sources:sourcedocument_detail"),
+    ),
+    Tracked(
+        "publication",
+        Publication,
+        title=lambda r: r.title,
+        url=_anchor("sources:publication_list"),
+    ),
+    Tracked(
+        "citation",
+        Citation,
+        title=lambda r: (
+            f"Quotation from “{r.source.title}”" if r.source else "Quotation"
+        ),
+        url=_anchor_in("sources:sourcedocument_detail"),
+        parent="source",
+        # The label of a government update names its recommendation.
+        extra_related=("government_update__recommendation",),
+    ),
+]
+TRACKED_BY_KIND = {tracked.kind: tracked for tracked in TRACKED}
+TRACKED_BY_MODEL = {tracked.model: tracked for tracked in TRACKED}
+
+
+class ChangeFilterForm(forms.Form):
+    type = forms.ChoiceField(
+        required=False,
+        label="Type of record",
+        choices=[("", "All records")]
+        + [(tracked.kind, tracked.plural_label) for tracked in TRACKED],
+    )
+    since = forms.DateField(required=False, label="From")
+    until = forms.DateField(required=False, label="To")
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date is before the start date.")
+        return cleaned
+
+    def selection(self):
+        """What change_keys() needs, from the valid fields only: a bad value is left
+        out (and listed by `problems()`), never an error page."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        kind = data.get("type")
+        since, until = data.get("since"), data.get("until")
+        return {
+            "trackeds": [TRACKED_BY_KIND[kind]] if kind else TRACKED,
+            "since": day_start(since) if since else None,
+            # The whole of the last day; date.max has no next day to stop before.
+            "until": day_start(until + datetime.timedelta(days=1))
+            if until and until < datetime.date.max
+            else None,
+        }
+
+    def problems(self):
+        return [
+            Problem(name, self.fields[name].label, " ".join(errors))
+            for name, errors in self.errors.items()
+            if name in self.fields
+        ]
+
+    def applied_query(self):
+        """The query string of the valid, non-empty filters: for the feed's link."""
+        query = QueryDict(mutable=True)
+        for name in self.fields:
+            value = (
+                self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None
+            )
+            if value:
+                query[name] = value.isoformat() if name != "type" else value
+        return query
+
+
+def change_list(request):
+    form = ChangeFilterForm(request.GET)
+    form.is_valid()
+    problems = form.problems()
+    paginator = Paginator(change_keys(**form.selection()), PAGE_SIZE)
+    page, problem = get_page(paginator, request.GET.get("page"))
+    if problem:
+        problems.append(problem)
+    keys = [(key["record_type"], key["history_id"]) for key in page.object_list]
+    return render(
+        request,
+        "changes.html",
+        {
+            "form": form,
+            "problems": problems,
+            "page_obj": page,
+            "page_range": paginator.get_elided_page_range(page.number),
+            # A page can show fewer than PAGE_SIZE: saves that changed no public
+            # field are counted by the paginator but not shown.
+            "changes": [
+                change
+                for change in load_changes(keys, TRACKED_BY_KIND)
+                if change.is_shown
+            ],
+            "applied_query": form.applied_query().urlencode(),
+        },
+    )
+
+
+class RecordHistoryView(DetailView):
+    """The versions of one public record, newest first: what changed in its public
+    fields, and when. Give it the model: RecordHistoryView.as_view(model=Chapter)."""
+
+    template_name = "history.html"
+
+    def get_queryset(self):
+        # The joins its name needs (a response is named after its organisation).
+        tracked = TRACKED_BY_MODEL[self.model]
+        return self.model._default_manager.select_related(*tracked.related)
+
+    def get_context_data(self, **kwargs):
+        tracked = TRACKED_BY_MODEL[self.model]
+        versions = self.object.history.order_by("-history_date", "-history_id")
+        paginator = Paginator(
+            versions.values_list("history_id", flat=True), HISTORY_PAGE_SIZE
+        )
+        page, problem = get_page(paginator, self.request.GET.get("page"))
+        keys = [(tracked.kind, history_id) for history_id in page.object_list]
+        return super().get_context_data(
+            record=self.object,
+            tracked=tracked,
+            changes=[
+                change
+                for change in load_changes(keys, TRACKED_BY_KIND)
+                if change.is_shown
+            ],
+            page_obj=page,
+            page_range=paginator.get_elided_page_range(page.number),
+            problems=[problem] if problem else [],
+            **kwargs,
+        )

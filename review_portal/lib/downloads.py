@@ -1,0 +1,179 @@
+"""CSV and JSON downloads of the filtered lists.
+
+Each download's columns are defined once, beside its app (recommendations/
+downloads.py, sources/downloads.py); the /data/ page documents them from the same
+definitions, so the two cannot drift. Column names are a public interface: add
+columns, never rename or remove one.
+"""
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django_filters import OrderingFilter
+from django_filters.filters import QuerySetRequestMixin
+
+from review_portal.lib.lists import (
+    applied,
+    applied_query,
+    bind,
+    in_stable_order,
+    is_multiple,
+)
+
+# Longer filenames are cut to "<name>_filtered": the filters are in the JSON anyway.
+MAX_FILENAME_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    description: str
+    # The record's value in JSON; CSV writes lists joined by ";", booleans as
+    # true/false and None as an empty cell.
+    value: Callable[[Any, Any], Any]
+    kind: str = "text"
+    # The model's public field it shows, if its name is not that field's.
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class Download:
+    """A download of one model's records. It shows every public field of the model
+    (`public_fields`, see review_portal.lib.curation.Curated) or says that it
+    leaves it out, checked when it is defined, so a field added to a model is not
+    forgotten by its download."""
+
+    name: str  # the file's base name, e.g. "recommendations"
+    title: str
+    description: str
+    model: type
+    columns: list[Column]
+    # Public fields it deliberately does not show.
+    leaves_out: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        shown = {column.field or column.name for column in self.columns}
+        shown.update(self.leaves_out)
+        missing = [name for name in self.model.public_fields if name not in shown]
+        if missing:
+            raise ImproperlyConfigured(
+                f"The {self.name} download has no column for the public field(s) "
+                f"{', '.join(missing)} of {self.model.__name__}."
+            )
+
+
+def filename(download, filterset, extension):
+    """E.g. recommendations_mission-stable-homes_confidence-high.csv."""
+    parts = {}
+    for value in applied(filterset):
+        parts.setdefault(value.name, []).append(slugify(value.value)[:40])
+    name = download.name + "".join(
+        f"_{key}-{'-'.join(values)}" for key, values in parts.items()
+    )
+    if len(name) > MAX_FILENAME_LENGTH:
+        name = f"{download.name}_filtered"
+    return f"{name}.{extension}"
+
+
+def respond(request, download, filterset_class, queryset, extension, tiebreak):
+    """The filtered records as a CSV or JSON attachment. Unlike the list pages, a
+    download does not leave out values it cannot use: a file silently unfiltered
+    would mislead, so it answers 400 and says what was wrong."""
+    filterset, problems = bind(
+        filterset_class, request.GET, queryset=queryset, request=request
+    )
+    if problems:
+        reasons = [f"{problem.name}: {problem.reason}" for problem in problems]
+        if extension == "json":
+            return JsonResponse({"errors": reasons}, status=400)
+        return HttpResponse(
+            "These filters could not be used:\n" + "\n".join(reasons) + "\n",
+            content_type="text/plain; charset=utf-8",
+            status=400,
+        )
+    records = in_stable_order(filterset.qs, *tiebreak)
+    rows = [
+        {column.name: column.value(record, request) for column in download.columns}
+        for record in records
+    ]
+    disposition = content_disposition_header(
+        as_attachment=True, filename=filename(download, filterset, extension)
+    )
+    if extension == "json":
+        return _json_response(rows, filterset, disposition)
+    return _csv_response(rows, download, disposition)
+
+
+def _json_response(rows, filterset, disposition):
+    query = applied_query(filterset)
+    body = {
+        "count": len(rows),
+        "filters": {name: query.getlist(name) for name in query},
+        "results": rows,
+    }
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, indent=2),
+        content_type="application/json",
+        headers={"Content-Disposition": disposition},
+    )
+
+
+def _csv_response(rows, download, disposition):
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
+    # A byte order mark, so that Excel reads the file as UTF-8 (“curly quotes”, £).
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([column.name for column in download.columns])
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row.values()])
+    return response
+
+
+def csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(value)
+    return value
+
+
+def data_page_entry(download, filterset_class, list_url_name, url_name_prefix):
+    """What the /data/ page says about a download, from the definitions it uses."""
+    return {
+        "download": download,
+        "list_url": reverse(list_url_name),
+        "csv_url": reverse(f"{url_name_prefix}_csv"),
+        "json_url": reverse(f"{url_name_prefix}_json"),
+        "parameters": [
+            (name, filter_.label or name, _accepts(filter_))
+            for name, filter_ in filterset_class.base_filters.items()
+        ],
+    }
+
+
+def _accepts(filter_):
+    if isinstance(filter_, QuerySetRequestMixin):
+        accepts = f"the slug of a {filter_.queryset.model._meta.verbose_name}"
+    elif "choices" in filter_.extra:
+        choices = [str(value) for value, _ in filter_.extra["choices"] if value]
+        accepts = "one of " + ", ".join(choices)
+    else:
+        accepts = "words to search for"
+    if isinstance(filter_, OrderingFilter):
+        accepts += " (a minus sign reverses the order)"
+    elif is_multiple(filter_):
+        accepts += "; repeat it to match any of several"
+    return accepts
