@@ -98,7 +98,7 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Recommendation
-        fields = api_fields(Recommendation, "review", "position", "delivery_status")
+        fields = api_fields(Recommendation, "review")
         extra_kwargs = {
             "position": {"help_text": "The latest position the government took."},
             "delivery_status": {"help_text": "Where delivery stands, latest first."},

@@ -1,3 +1,6 @@
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -13,6 +16,11 @@ from review_portal.lib.curation import (
     choices_constraint,
 )
 from review_portal.lib.search import Searchable
+
+# The history's change reason when a recommendation's position or status changes
+# because its government updates did; the slug of the update that now gives the
+# changed value follows.
+TRACKING_REASON = "Set by government update "
 
 
 class DatePrecision(models.TextChoices):
@@ -295,6 +303,8 @@ class Recommendation(NaturalSlugMixin, Curated):
         "is_headline",
         "confidence",
         "note",
+        "position",
+        "delivery_status",
         "slug",
     )
     searchable = Searchable(
@@ -329,21 +339,47 @@ class Recommendation(NaturalSlugMixin, Curated):
     def get_absolute_url(self):
         return reverse("recommendations:recommendation_detail", args=[self.slug])
 
-    def refresh_tracking(self):
-        """Set the current position and delivery status from the latest dated update
-        on each axis (ties broken by slug, so the result is stable)."""
+    def tracked_values(self):
+        """(position, delivery status, the update that gives each): the latest dated
+        update on each axis, ties broken by slug, so the result is stable."""
         updates = self.government_updates.order_by("-date", "-slug")
-        position = (
-            updates.exclude(position="").values_list("position", flat=True).first()
+        by_position = updates.exclude(position="").first()
+        by_status = updates.exclude(delivery_status="").first()
+        return (
+            by_position.position if by_position else Position.NO_RESPONSE_FOUND,
+            by_status.delivery_status if by_status else DeliveryStatus.NO_INFORMATION,
+            by_position,
+            by_status,
         )
-        status = updates.exclude(delivery_status="").values_list(
-            "delivery_status", flat=True
+
+    def save(self, *args, **kwargs):
+        # Position and status come from the dated updates, always: whatever a
+        # revert, a restore, an import or a form holds is replaced here.
+        if self.pk is not None:
+            self.position, self.delivery_status, _, _ = self.tracked_values()
+        super().save(*args, **kwargs)
+
+    def refresh_tracking(self, reason="", when=None):
+        """Set the position and delivery status from the dated updates. A change is a
+        public event: it is saved with its own history entry, whose reason names
+        the update that now gives the changed value (TRACKING_REASON), unless the
+        caller gives `reason` (and `when`, the entry's date)."""
+        position, status, by_position, by_status = self.tracked_values()
+        if (position, status) == (self.position, self.delivery_status):
+            return False
+        given_by = by_position if position != self.position else by_status
+        self.position, self.delivery_status = position, status
+        self._change_reason = (
+            reason
+            or (
+                TRACKING_REASON + given_by.slug if given_by else TRACKING_REASON.strip()
+            )[:100]
         )
-        self.position = position or Position.NO_RESPONSE_FOUND
-        self.delivery_status = status.first() or DeliveryStatus.NO_INFORMATION
-        Recommendation.objects.filter(pk=self.pk).update(
-            position=self.position, delivery_status=self.delivery_status
-        )
+        if when is not None:
+            self._history_date = when
+        # Not self.save(): the values are fresh, and nothing else changed.
+        super().save(update_fields=["position", "delivery_status"])
+        return True
 
 
 class KeyFigure(NaturalSlugMixin, Curated):
@@ -496,9 +532,30 @@ class GovernmentUpdate(NaturalSlugMixin, Curated):
         return self.recommendation.get_absolute_url() + f"#{self.slug}"
 
 
+# While a load runs, updates only note their recommendation here, and the loader
+# refreshes each once at the end (see tracking_deferred()).
+_DEFERRED_TRACKING: ContextVar[set | None] = ContextVar("deferred", default=None)
+
+
+@contextmanager
+def tracking_deferred():
+    """Within it, saving or deleting a government update does not refresh its
+    recommendation's position and status; the set it yields collects their ids."""
+    touched = set()
+    token = _DEFERRED_TRACKING.set(touched)
+    try:
+        yield touched
+    finally:
+        _DEFERRED_TRACKING.reset(token)
+
+
 @receiver([post_save, post_delete], sender=GovernmentUpdate)
 def refresh_recommendation_tracking(sender, instance, **kwargs):
     # Signals rather than save()/delete(), so bulk deletes in the admin count too.
+    deferred = _DEFERRED_TRACKING.get()
+    if deferred is not None:
+        deferred.add(instance.recommendation_id)
+        return
     recommendation = Recommendation.objects.filter(
         pk=instance.recommendation_id
     ).first()

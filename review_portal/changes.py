@@ -2,15 +2,18 @@
 registry of what the portal publishes (the engine is review_portal/lib/history.py)."""
 
 import datetime
+from dataclasses import replace
 
 from django import forms
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.generic import DetailView
 
 from recommendations.models import (
+    TRACKING_REASON,
     Chapter,
     Discrepancy,
     GovernmentUpdate,
@@ -19,6 +22,7 @@ from recommendations.models import (
     Recommendation,
     TimelineEvent,
 )
+from review_portal.lib.dates import precise_date
 from review_portal.lib.history import (
     Tracked,
     change_keys,
@@ -151,6 +155,59 @@ TRACKED_BY_KIND = {tracked.kind: tracked for tracked in TRACKED}
 TRACKED_BY_MODEL = {tracked.model: tracked for tracked in TRACKED}
 
 
+def public_changes(keys):
+    """The Changes for `keys`, (kind, history_id) pairs, in their order, each
+    position or status change told as the event it is: what changed, on what date,
+    from which source. One more query when the keys hold such changes."""
+    changes = load_changes(keys, TRACKED_BY_KIND)
+    slugs = {
+        change.reason.removeprefix(TRACKING_REASON)
+        for change in changes
+        if change.reason.startswith(TRACKING_REASON)
+    }
+    updates = {}
+    if slugs:
+        updates = {
+            update.slug: update
+            for update in GovernmentUpdate.objects.filter(
+                slug__in=slugs
+            ).prefetch_related(Prefetch("citations", Citation.objects.with_source()))
+        }
+    return [
+        replace(change, event=tracking_event(change, updates))
+        if change.reason.startswith(TRACKING_REASON.strip()) and change.fields
+        else change
+        for change in changes
+    ]
+
+
+def tracking_event(change, updates):
+    """E.g. "Position changed: Partially accepted → Rejected, on 2 February 2023,
+    source GOV.UK"."""
+    parts = [
+        f"{field.label} changed: {field.old or 'none'} → {field.new}"
+        for field in change.fields
+    ]
+    text = "; ".join(parts)
+    update = updates.get(change.reason.removeprefix(TRACKING_REASON))
+    if update is not None:
+        text += f", on {precise_date(update.date, update.date_precision)}"
+        publishers = list(
+            dict.fromkeys(
+                citation.source.publisher for citation in update.citations.all()
+            )
+        )
+        if publishers:
+            text += ", source " + "; ".join(publishers)
+    return text
+
+
+def page_of_changes(keys, size):
+    """The first `size` shown Changes of the `change_keys()` queryset `keys`."""
+    window = [(key["record_type"], key["history_id"]) for key in keys[:size]]
+    return [change for change in public_changes(window) if change.is_shown]
+
+
 class ChangeFilterForm(forms.Form):
     type = forms.ChoiceField(
         required=False,
@@ -221,11 +278,7 @@ def change_list(request):
             "page_range": paginator.get_elided_page_range(page.number),
             # A page can show fewer than PAGE_SIZE: saves that changed no public
             # field are counted by the paginator but not shown.
-            "changes": [
-                change
-                for change in load_changes(keys, TRACKED_BY_KIND)
-                if change.is_shown
-            ],
+            "changes": [change for change in public_changes(keys) if change.is_shown],
             "applied_query": form.applied_query().urlencode(),
         },
     )
@@ -253,11 +306,7 @@ class RecordHistoryView(DetailView):
         return super().get_context_data(
             record=self.object,
             tracked=tracked,
-            changes=[
-                change
-                for change in load_changes(keys, TRACKED_BY_KIND)
-                if change.is_shown
-            ],
+            changes=[change for change in public_changes(keys) if change.is_shown],
             page_obj=page,
             page_range=paginator.get_elided_page_range(page.number),
             problems=[problem] if problem else [],

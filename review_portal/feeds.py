@@ -12,8 +12,8 @@ from django.utils.html import escape
 
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Recommendation
-from review_portal.changes import TRACKED_BY_KIND, ChangeFilterForm
-from review_portal.lib.history import Change, change_keys, page_of_changes
+from review_portal.changes import TRACKED_BY_KIND, ChangeFilterForm, page_of_changes
+from review_portal.lib.history import Change, change_keys
 from review_portal.lib.lists import applied, applied_query, bind
 
 FEED_SIZE = 50
@@ -84,7 +84,7 @@ class ChangeFeed(Feed):
                 link=change.url or f"{change_log}#{change.anchor}",
                 guid=f"{change_log}#{change.anchor}",
             )
-            for change in page_of_changes(keys, FEED_SIZE, TRACKED_BY_KIND)
+            for change in page_of_changes(keys, FEED_SIZE)
         ]
         return FeedPage(title, link, request.get_full_path(), entries)
 

@@ -5,8 +5,11 @@ Its admin half is `review_portal.lib.admin.CuratedAdminMixin`."""
 from django.db import models
 from django.db.models import OuterRef, Subquery
 
-# The history's change reason when load_review writes a record.
+# The history's change reason when load_review writes a record; on the first load
+# into an empty database, FIRST_LOAD: that is the data arriving, not news.
 LOADED_BY_COMMAND = "load_review"
+FIRST_LOAD = "load_review: first load"
+LOADER_REASONS = (LOADED_BY_COMMAND, FIRST_LOAD)
 # The history's change reason when a curator marks a record reviewed: that changes
 # nothing the public sees.
 MARKED_REVIEWED = "Marked reviewed"

@@ -28,7 +28,7 @@ from django.utils.text import capfirst
 from simple_history.models import DeletedObject
 from simple_history.utils import get_m2m_reverse_field_name
 
-from review_portal.lib.curation import LOADED_BY_COMMAND
+from review_portal.lib.curation import LOADER_REASONS
 
 # Field labels where the field's verbose name reads badly on its own.
 LABELS = {
@@ -43,6 +43,8 @@ LABELS = {
     "moment": "Responding to",
     "published_on": "Publication date",
     "value": "Number",
+    "position": "Government position",
+    "delivery_status": "Delivery status",
 }
 
 
@@ -136,6 +138,10 @@ class Change:
     is_loaded: bool
     fields: list[FieldChange]
     has_previous: bool
+    reason: str = ""  # the history's change reason
+    # What happened, in words, when the registry's owner says more than the
+    # fields do (e.g. a position that changed because of a government update).
+    event: str = ""
 
     @property
     def anchor(self):
@@ -144,6 +150,8 @@ class Change:
     @property
     def who(self):
         # Never the user: the public sees only whether the loader or staff did it.
+        if self.event:
+            return "Follows from the government's dated updates"
         if self.is_loaded:
             return "Loaded from the published data"
         return f"{self.action.capitalize()} by the portal's curators"
@@ -161,6 +169,8 @@ class Change:
     @property
     def summary(self):
         """One line, for feeds: what happened to what."""
+        if self.event:
+            return f"{self.event}: “{self.title}”"
         what = f"{self.tracked.label} “{self.title}” {self.action}"
         return f"{what}: {self.field_labels}" if self.fields else what
 
@@ -226,9 +236,10 @@ def _load_kind(tracked, ids):
                 else tracked.url(
                     record.current_slug, getattr(record, "parent_slug", "")
                 ),
-                is_loaded=record.history_change_reason == LOADED_BY_COMMAND,
+                is_loaded=record.history_change_reason in LOADER_REASONS,
                 fields=fields,
                 has_previous=previous is not None,
+                reason=record.history_change_reason or "",
             )
         )
     return changes
@@ -282,19 +293,27 @@ def _links(tracked, records):
 
 
 def _diff(tracked, previous, record, links):
+    # diff_against() leaves out fields that are not editable (derived ones, such
+    # as a recommendation's position): those are compared here.
+    meta = tracked.model._meta
+    editable = [name for name in tracked.plain_fields if meta.get_field(name).editable]
     delta = record.diff_against(
-        previous, included_fields=tracked.plain_fields, foreign_keys_are_objs=True
+        previous, included_fields=editable, foreign_keys_are_objs=True
     )
-    changed = {change.field: change for change in delta.changes}
+    changed = {change.field: (change.old, change.new) for change in delta.changes}
+    for name in set(tracked.plain_fields) - set(editable):
+        old, new = getattr(previous, name), getattr(record, name)
+        if old != new:
+            changed[name] = (old, new)
     fields = []
     for name in tracked.fields:
         if name in changed:
-            change = changed[name]
+            old, new = changed[name]
             fields.append(
                 FieldChange(
                     tracked.field_label(name),
-                    old=display_value(tracked, name, change.old),
-                    new=display_value(tracked, name, change.new),
+                    old=display_value(tracked, name, old),
+                    new=display_value(tracked, name, new),
                 )
             )
         elif name in tracked.m2m_fields:
@@ -346,12 +365,6 @@ def change_keys(trackeds, since=None, until=None, scope=None):
     first, *rest = parts
     keys = first.union(*rest, all=True) if rest else first
     return keys.order_by("-history_date", "record_type", "-history_id")
-
-
-def page_of_changes(keys, size, registry):
-    """The first `size` shown Changes of the `change_keys()` queryset `keys`."""
-    window = [(key["record_type"], key["history_id"]) for key in keys[:size]]
-    return [change for change in load_changes(window, registry) if change.is_shown]
 
 
 def day_start(day):
