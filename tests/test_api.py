@@ -1,11 +1,9 @@
 import datetime
 import json
-from io import StringIO
 
 import pytest
 import yaml
 from django.core.management import call_command
-from django.db import transaction
 from django.http import QueryDict
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
@@ -88,38 +86,29 @@ HOSTILE_VALUES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def shipped_data(django_db_setup, django_db_blocker):
-    """The shipped data plus three government updates and discrepancies, loaded once
-    for this module (a load takes seconds on PostgreSQL) in a transaction rolled back
-    after its last test. Each test's own changes roll back to a savepoint."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_review", stdout=StringIO())
-        for n, recommendation in enumerate(Recommendation.objects.all()[:3]):
-            GovernmentUpdate.objects.create(
-                slug=f"test-update-{n}",
-                recommendation=recommendation,
-                date=datetime.date(2023, 2, n + 1),
-                position="accepted",
-                detail="Accepted in the government's response.",
-            )
-            Discrepancy.objects.create(
-                slug=f"test-discrepancy-{n}",
-                review=recommendation.review,
-                recommendation=recommendation if n else None,
-                topic=f"Topic {n}",
-                summary="Two sources disagree.",
-            )
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
 def data(shipped_data, db):
-    pass
+    """The shipped data plus three government updates and discrepancies, added in the
+    test's own transaction, so rolled back at its end."""
+    for n, recommendation in enumerate(Recommendation.objects.all()[:3]):
+        GovernmentUpdate.objects.create(
+            slug=f"test-update-{n}",
+            recommendation=recommendation,
+            date=datetime.date(2023, 2, n + 1),
+            position="accepted",
+            detail="Accepted in the government's response.",
+        )
+        Discrepancy.objects.create(
+            slug=f"test-discrepancy-{n}",
+            review=recommendation.review,
+            recommendation=recommendation if n else None,
+            topic=f"Topic {n}",
+            summary="Two sources disagree.",
+        )
 
 
-@pytest.fixture(scope="module")
+# Session-wide: the tests that use the shipped data run after the others.
+@pytest.fixture(scope="session")
 def schema():
     return SchemaGenerator().get_schema(request=None, public=True)
 

@@ -5,12 +5,9 @@ record has no source excerpt, or quotes a captured document wrongly."""
 import datetime
 import html
 import re
-from io import StringIO
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -40,16 +37,6 @@ from sources.models import (
 COUNT_LINK = re.compile(
     r'<a class="govuk-link" href="([^"]+)">(\d+)(?: recommendations?)?<span'
 )
-
-
-@pytest.fixture(scope="module")
-def shipped_data(django_db_setup, django_db_blocker):
-    """The real data, loaded once for this module (a load takes seconds) in a
-    transaction rolled back after its last test."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_review", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
