@@ -187,6 +187,8 @@ def make_update(make_recommendation):
         n = GovernmentUpdate.objects.count() + 1
         fields.setdefault("slug", f"update-{n}")
         fields.setdefault("date", datetime.date(2023, 2, 2))
+        if not fields.get("delivery_status"):
+            fields.setdefault("position", "accepted")  # it must give one or the other
         fields.setdefault("detail", f"Update {n}.")
         if "recommendation" not in fields:
             fields["recommendation"] = make_recommendation()

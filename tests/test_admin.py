@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -250,14 +250,6 @@ def add_rows(n):
         message="M",
         handled_by=User.objects.create_user(f"curator-{n}"),
     )
-
-
-@pytest.fixture
-def curator_client(client):
-    user = User.objects.create_user("curator", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    client.force_login(user)
-    return client
 
 
 def form_data(response):

@@ -2,7 +2,6 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -13,11 +12,9 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def curator(db):
+def curator(make_curator):
     # A name and address that must never reach a public page.
-    return User.objects.create_user(
-        "curator-alice-7731", "alice.7731@example.org", "pw", is_staff=True
-    )
+    return make_curator("curator-alice-7731", "alice.7731@example.org")
 
 
 def edit(record, user=None, **fields):

@@ -2,7 +2,6 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from pytest_django.asserts import assertContains, assertRedirects
 
@@ -14,19 +13,6 @@ pytestmark = pytest.mark.django_db
 
 CURATED = [apps.get_model(label) for _, label in FIXTURE_FILES]
 CHANGELIST = "/admin/recommendations/recommendation/"
-
-
-@pytest.fixture
-def curator(db):
-    user = User.objects.create_user("curator", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
-
-
-@pytest.fixture
-def curator_client(client, curator):
-    client.force_login(curator)
-    return client
 
 
 @pytest.fixture

@@ -28,21 +28,6 @@ def make_organisation(db):
 
 
 @pytest.fixture
-def make_source(db):
-    def make(**fields):
-        n = SourceDocument.objects.count() + 1
-        fields.setdefault("slug", f"source-{n}")
-        fields.setdefault("title", f"Source {n}")
-        fields.setdefault("publisher", f"Publisher {n}")
-        fields.setdefault("kind", "news")
-        fields.setdefault("capture", "captured")
-        fields.setdefault("raw_text", "Charities welcome the report.")
-        return SourceDocument.objects.create(**fields)
-
-    return make
-
-
-@pytest.fixture
 def site(
     review,
     chapter,

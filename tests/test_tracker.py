@@ -28,7 +28,6 @@ from sources.models import (
     Capture,
     ChapterTitle,
     Citation,
-    SourceDocument,
     StakeholderResponse,
 )
 
@@ -265,21 +264,6 @@ def test_header_links_to_the_tracker(client, db):
 
 
 @pytest.fixture
-def make_source(db):
-    def make(**fields):
-        n = SourceDocument.objects.count() + 1
-        fields.setdefault("slug", f"source-{n}")
-        fields.setdefault("title", f"Source {n}")
-        fields.setdefault("publisher", f"Publisher {n}")
-        fields.setdefault("kind", "news")
-        fields.setdefault("capture", Capture.CITED)
-        fields.setdefault("url", f"https://example.org/page-{n}")
-        return SourceDocument.objects.create(**fields)
-
-    return make
-
-
-@pytest.fixture
 def tracked(make_recommendation, make_source, captured_source, review):
     """A recommendation with three updates, saved out of date order: a position in
     May 2022 (month precision), a change of position and a delivery status in 2023,
@@ -290,6 +274,7 @@ def tracked(make_recommendation, make_source, captured_source, review):
         note="Not checked against the report.",
     )
     news = make_source(
+        capture=Capture.CITED,
         slug="news",
         publisher="Community Care",
         title="News page",
@@ -476,6 +461,7 @@ def discrepancy(review, make_source, captured_source):
         summary="They differ.",
     )
     older = make_source(
+        capture=Capture.CITED,
         publisher="Old News",
         url="https://example.org/old",
         published_on=datetime.date(2022, 5, 1),
