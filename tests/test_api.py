@@ -276,9 +276,11 @@ def test_source_texts_are_in_the_detail_not_the_list(client, data):
     assert detail["external_url"] == source.url
 
 
-def test_recommendations_carry_the_latest_government_position(client, data):
+def test_recommendations_carry_the_latest_government_position(
+    client, data, make_update
+):
     recommendation = Recommendation.objects.first()
-    update = GovernmentUpdate.objects.create(
+    update = make_update(
         slug="latest-update",
         recommendation=recommendation,
         date=datetime.date(2099, 1, 1),

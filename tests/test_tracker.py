@@ -264,7 +264,14 @@ def test_header_links_to_the_tracker(client, db):
 
 
 @pytest.fixture
-def tracked(make_recommendation, make_source, captured_source, review):
+def tracked(
+    make_recommendation,
+    make_source,
+    make_update,
+    make_citation,
+    make_discrepancy,
+    captured_source,
+):
     """A recommendation with three updates, saved out of date order: a position in
     May 2022 (month precision), a change of position and a delivery status in 2023,
     and a later delivery status; cited and captured sources; a discrepancy."""
@@ -300,7 +307,7 @@ def tracked(make_recommendation, make_source, captured_source, review):
         ),
     ]
     for slug, date, precision, position, status, detail in updates:
-        update = GovernmentUpdate.objects.create(
+        update = make_update(
             recommendation=recommendation,
             slug=slug,
             date=date,
@@ -309,21 +316,20 @@ def tracked(make_recommendation, make_source, captured_source, review):
             delivery_status=status,
             detail=detail,
         )
-        Citation.objects.create(
+        make_citation(
             slug=f"{slug}-cited",
             source=news,
             excerpt=f"{detail} as reported",
             government_update=update,
         )
-    Citation.objects.create(
+    make_citation(
         slug="response-captured",
         source=captured_source,
         excerpt="families need help",
         government_update=GovernmentUpdate.objects.get(slug="response"),
     )
-    Discrepancy.objects.create(
+    make_discrepancy(
         slug="how-much",
-        review=review,
         recommendation=recommendation,
         topic="How much it costs",
         summary="One source says more than the other.",
@@ -453,10 +459,9 @@ def test_real_recommendation_pages_agree_with_the_tracker(client, real_data):
 
 
 @pytest.fixture
-def discrepancy(review, make_source, captured_source):
-    discrepancy = Discrepancy.objects.create(
+def discrepancy(make_source, make_discrepancy, make_citation, captured_source):
+    discrepancy = make_discrepancy(
         slug="length",
-        review=review,
         topic="How long the report is",
         summary="They differ.",
     )
@@ -467,13 +472,13 @@ def discrepancy(review, make_source, captured_source):
         published_on=datetime.date(2022, 5, 1),
         date_precision="month",
     )
-    Citation.objects.create(
+    make_citation(
         slug="says-278",
         source=captured_source,
         excerpt="families need help",
         discrepancy=discrepancy,
     )
-    Citation.objects.create(
+    make_citation(
         slug="says-250",
         source=older,
         excerpt="nearly 250 pages",
@@ -560,11 +565,11 @@ def test_money_figures_link_to_what_sources_disagree_about(client, real_data):
 
 
 def test_organisation_page_shows_who_said_what_about_which(
-    client, make_response, make_recommendation, django_assert_num_queries
+    client, make_response, make_recommendation, make_update, django_assert_num_queries
 ):
     welcomed = make_recommendation(title="B welcomed")
     opposed = make_recommendation(title="A opposed")
-    GovernmentUpdate.objects.create(
+    make_update(
         recommendation=opposed,
         slug="no",
         date=datetime.date(2023, 2, 2),
