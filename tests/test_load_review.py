@@ -14,10 +14,11 @@ from sources.loading import FIXTURE_FILES
 from sources.models import ChapterTitle, Citation, SourceDocument, StakeholderResponse
 
 FIXTURES = Path(settings.FIXTURE_DIRS[0])
-# 16 records, at least one in each of the 14 files, and one captured document (a real
-# one, with the response quoted from it): enough for everything the loader does, at a
-# fraction of the cost of the 867 shipped records. The tests of the shipped data itself
-# use those, through the session's `shipped_data`.
+# 16 records taken from fixtures/, at least one in each of the 14 files, and one
+# captured document with the response quoted from it (a recommendation's missions and
+# the response's links were added so that each kind of link is loaded): enough for
+# everything the loader does, at a fraction of the cost of the 867 shipped records.
+# The tests of the shipped data itself read those, through the session's `shipped_data`.
 MINI = Path(__file__).parent / "data" / "mini_fixtures"
 MODELS = [apps.get_model(label) for _, label in FIXTURE_FILES]
 
