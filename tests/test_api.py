@@ -1,11 +1,9 @@
 import datetime
 import json
-from io import StringIO
 
 import pytest
 import yaml
 from django.core.management import call_command
-from django.db import transaction
 from django.http import QueryDict
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
@@ -22,7 +20,6 @@ from recommendations.models import (
     Review,
     TimelineEvent,
 )
-from review_portal.lib.lists import in_stable_order
 from sources.filters import CitationFilter
 from sources.models import (
     CITATION_TARGETS,
@@ -88,38 +85,29 @@ HOSTILE_VALUES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def shipped_data(django_db_setup, django_db_blocker):
-    """The shipped data plus three government updates and discrepancies, loaded once
-    for this module (a load takes seconds on PostgreSQL) in a transaction rolled back
-    after its last test. Each test's own changes roll back to a savepoint."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_review", stdout=StringIO())
-        for n, recommendation in enumerate(Recommendation.objects.all()[:3]):
-            GovernmentUpdate.objects.create(
-                slug=f"test-update-{n}",
-                recommendation=recommendation,
-                date=datetime.date(2023, 2, n + 1),
-                position="accepted",
-                detail="Accepted in the government's response.",
-            )
-            Discrepancy.objects.create(
-                slug=f"test-discrepancy-{n}",
-                review=recommendation.review,
-                recommendation=recommendation if n else None,
-                topic=f"Topic {n}",
-                summary="Two sources disagree.",
-            )
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
 def data(shipped_data, db):
-    pass
+    """The shipped data plus three government updates and discrepancies, added in the
+    test's own transaction, so rolled back at its end."""
+    for n, recommendation in enumerate(Recommendation.objects.all()[:3]):
+        GovernmentUpdate.objects.create(
+            slug=f"test-update-{n}",
+            recommendation=recommendation,
+            date=datetime.date(2023, 2, n + 1),
+            position="accepted",
+            detail="Accepted in the government's response.",
+        )
+        Discrepancy.objects.create(
+            slug=f"test-discrepancy-{n}",
+            review=recommendation.review,
+            recommendation=recommendation if n else None,
+            topic=f"Topic {n}",
+            summary="Two sources disagree.",
+        )
 
 
-@pytest.fixture(scope="module")
+# Session-wide: the tests that use the shipped data run after the others.
+@pytest.fixture(scope="session")
 def schema():
     return SchemaGenerator().get_schema(request=None, public=True)
 
@@ -134,17 +122,89 @@ def assert_json(response, *statuses):
     return response.json()
 
 
+@pytest.fixture
+def small_data(
+    review,
+    chapter,
+    mission,
+    organisation,
+    captured_source,
+    make_chapter,
+    make_mission,
+    make_recommendation,
+    make_update,
+    make_figure,
+    make_discrepancy,
+    make_event,
+    make_source,
+    make_response,
+    make_publication,
+    make_citation,
+):
+    """Two or three records of each model, made so that each list's order differs
+    from the order they were made in (and, where the model sorts by something else,
+    from the order of their slugs)."""
+    Review.objects.create(slug="a-second-review", title="A second review")
+    make_chapter(slug="a-chapter", number=2)
+    make_mission(slug="a-mission", number=2)
+    zebra = make_recommendation(slug="zebra")
+    make_recommendation(slug="aardvark")
+    make_update(slug="b-late", date=datetime.date(2024, 1, 1), recommendation=zebra)
+    make_update(slug="c-early", date=datetime.date(2022, 1, 1), recommendation=zebra)
+    make_update(slug="a-late", date=datetime.date(2024, 1, 1), recommendation=zebra)
+    make_figure(slug="z-figure")
+    make_figure(slug="a-figure")
+    make_discrepancy(slug="z-discrepancy")
+    make_discrepancy(slug="a-discrepancy")
+    make_event(slug="b-late", date=datetime.date(2024, 1, 1))
+    make_event(slug="c-early", date=datetime.date(2022, 1, 1))
+    make_event(slug="a-late", date=datetime.date(2024, 1, 1))
+    make_source(slug="m-source")
+    cited = make_source(slug="a-source", capture="cited")
+    Organisation.objects.create(slug="a-trust", name="Zeta Trust", kind="charity")
+    Organisation.objects.create(slug="z-aid", name="Alpha Aid", kind="charity")
+    make_response(slug="a-undated", responded_on=None)
+    make_response(slug="b-2022", responded_on=datetime.date(2022, 5, 23))
+    make_response(slug="c-2023", responded_on=datetime.date(2023, 1, 1))
+    make_publication(slug="a-study", title="Zoo study")
+    make_publication(slug="z-study", title="Ant study")
+    make_citation(slug="b-cite", source=cited, recommendation=zebra)
+    make_citation(slug="a-cite", source=cited, chapter=chapter)
+    for slug in ["z-title", "a-title"]:
+        ChapterTitle.objects.create(
+            slug=slug, chapter=chapter, source=captured_source, title="families"
+        )
+
+
+# What each list of small_data gives, in order, worked out by hand: as on the site,
+# the model's order, undated records last, then by slug.
+SMALL_DATA_ORDER = {
+    "reviews": ["a-second-review", "test-review"],  # slug
+    "chapters": ["chapter-one", "a-chapter"],  # number
+    "missions": ["mission-one", "a-mission"],  # number
+    "recommendations": ["aardvark", "zebra"],  # slug
+    "government-updates": ["c-early", "a-late", "b-late"],  # date, slug
+    "key-figures": ["a-figure", "z-figure"],  # slug
+    "discrepancies": ["a-discrepancy", "z-discrepancy"],  # slug
+    "timeline-events": ["c-early", "a-late", "b-late"],  # date, slug
+    "sources": ["a-source", "captured", "m-source"],  # slug
+    "organisations": ["z-aid", "an-org", "a-trust"],  # name
+    "responses": ["c-2023", "b-2022", "a-undated"],  # latest first, undated last
+    "publications": ["z-study", "a-study"],  # title
+    "citations": ["a-cite", "b-cite"],  # slug
+    "chapter-titles": ["a-title", "z-title"],  # slug
+}
+
+
 @pytest.mark.parametrize("name", ENDPOINTS)
-def test_every_list_answers_every_record_paginated(client, data, name):
+def test_every_list_answers_every_record_paginated(client, small_data, name):
     model = ENDPOINTS[name][0]
 
     body = assert_json(client.get(f"/api/{name}/"), 200)
 
     assert set(body) == {"count", "next", "previous", "results"}
     assert body["count"] == model.objects.count() > 0
-    # As on the site: the model's order, undated records last, then by slug.
-    expected = in_stable_order(model.objects.all(), "slug")
-    assert [row["slug"] for row in body["results"]] == [r.slug for r in expected[:50]]
+    assert [row["slug"] for row in body["results"]] == SMALL_DATA_ORDER[name]
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)
@@ -216,9 +276,11 @@ def test_source_texts_are_in_the_detail_not_the_list(client, data):
     assert detail["external_url"] == source.url
 
 
-def test_recommendations_carry_the_latest_government_position(client, data):
+def test_recommendations_carry_the_latest_government_position(
+    client, data, make_update
+):
     recommendation = Recommendation.objects.first()
-    update = GovernmentUpdate.objects.create(
+    update = make_update(
         slug="latest-update",
         recommendation=recommendation,
         date=datetime.date(2099, 1, 1),

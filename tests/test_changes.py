@@ -2,22 +2,19 @@ import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from recommendations.models import Chapter, GovernmentUpdate, Recommendation
+from recommendations.models import Chapter, Recommendation
 from review_portal.lib.curation import LOADED_BY_COMMAND
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def curator(db):
+def curator(make_curator):
     # A name and address that must never reach a public page.
-    return User.objects.create_user(
-        "curator-alice-7731", "alice.7731@example.org", "pw", is_staff=True
-    )
+    return make_curator("curator-alice-7731", "alice.7731@example.org")
 
 
 def edit(record, user=None, **fields):
@@ -249,14 +246,14 @@ def test_the_recommendations_list_links_its_filtered_feed(client, chapter):
 
 
 def test_filtered_recommendation_feed_has_only_the_matching_recommendations(
-    client, review, chapter, make_recommendation
+    client, review, chapter, make_recommendation, make_update
 ):
     other = Chapter.objects.create(review=review, slug="two", number=2, title="Two")
     inside = make_recommendation(title="In chapter one")
     outside = make_recommendation(title="In chapter two", chapter=other)
     edit(inside, summary="Changed inside.")
     edit(outside, summary="Changed outside.")
-    GovernmentUpdate.objects.create(
+    make_update(
         recommendation=inside,
         slug="accepted",
         date=datetime.date(2023, 2, 2),

@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -23,13 +22,6 @@ def _empty_cache():
 @pytest.fixture
 def recommendation(make_recommendation):
     return make_recommendation()
-
-
-@pytest.fixture
-def curator(db):
-    user = User.objects.create_user("curator", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
 
 
 def report(client, page="/recommendations/recommendation-1/", headers=None, **fields):

@@ -2,7 +2,6 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from pytest_django.asserts import assertContains, assertRedirects
 
@@ -14,19 +13,6 @@ pytestmark = pytest.mark.django_db
 
 CURATED = [apps.get_model(label) for _, label in FIXTURE_FILES]
 CHANGELIST = "/admin/recommendations/recommendation/"
-
-
-@pytest.fixture
-def curator(db):
-    user = User.objects.create_user("curator", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Curators"))
-    return user
-
-
-@pytest.fixture
-def curator_client(client, curator):
-    client.force_login(curator)
-    return client
 
 
 @pytest.fixture
@@ -235,9 +221,11 @@ def test_the_needs_review_filter_lists_exactly_the_edited_records(
     assert set(response.context["cl"].result_list) == {first, third}
 
 
-def test_load_leaves_needs_review_clear_and_export_clears_it(curator_client, tmp_path):
-    # One test, as each load of the shipped fixtures takes a while.
-    call_command("load_review", stdout=StringIO())
+def test_load_leaves_needs_review_clear_and_export_clears_it(
+    shipped_data, curator_client, tmp_path
+):
+    # One test, as each load of the shipped fixtures takes a while; the first is the
+    # session's.
     for model in CURATED:
         assert not model.objects.filter(needs_review=True).exists(), model
 

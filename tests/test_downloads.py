@@ -8,7 +8,7 @@ from pytest_django.asserts import assertContains
 from recommendations.downloads import RECOMMENDATIONS
 from recommendations.models import Chapter, Mission
 from sources.downloads import RESPONSES
-from sources.models import Citation, Organisation, SourceDocument
+from sources.models import Organisation
 
 # Public column names: a change here breaks people's spreadsheets and scripts.
 RECOMMENDATION_COLUMNS = [
@@ -71,7 +71,15 @@ def listed(client, url, params):
 
 
 @pytest.fixture
-def data(make_recommendation, make_response, chapter, mission, organisation):
+def data(
+    make_recommendation,
+    make_response,
+    make_source,
+    make_citation,
+    chapter,
+    mission,
+    organisation,
+):
     second = Chapter.objects.create(
         review=chapter.review, slug="chapter-two", number=2, title="Two"
     )
@@ -94,14 +102,14 @@ def data(make_recommendation, make_response, chapter, mission, organisation):
     charlie = make_recommendation(slug="charlie", title="Charlie", confidence="low")
     alpha.missions.set([mission, homes])
     charlie.missions.set([homes])
-    report = SourceDocument.objects.create(
+    report = make_source(
         slug="report", title="The report", publisher="P", kind="report", capture="cited"
     )
-    news = SourceDocument.objects.create(
+    news = make_source(
         slug="news", title="News", publisher="P", kind="news", capture="cited"
     )
     for n, source in enumerate([report, news, report]):
-        Citation.objects.create(
+        make_citation(
             slug=f"cite-{n}", source=source, excerpt="x", recommendation=alpha
         )
     make_response(

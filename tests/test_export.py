@@ -52,14 +52,16 @@ def same_tree(left: Path, right: Path) -> bool:
     )
 
 
-def test_load_then_export_reproduces_the_shipped_fixtures_byte_for_byte(tmp_path):
-    run("load_review")
+def test_load_then_export_reproduces_the_shipped_fixtures_byte_for_byte(
+    shipped_data, tmp_path
+):
     out = run("export_review", str(tmp_path))
     assert same_tree(FIXTURES, tmp_path), out
 
 
-def test_export_then_load_into_an_empty_database_gives_the_same_records(tmp_path):
-    run("load_review")
+def test_export_then_load_into_an_empty_database_gives_the_same_records(
+    shipped_data, tmp_path
+):
     edited = Recommendation.objects.first()
     edited.summary = "A curator's correction."
     edited.save()
@@ -78,8 +80,7 @@ def test_export_then_load_into_an_empty_database_gives_the_same_records(tmp_path
     )
 
 
-def test_export_shows_a_staff_edit_as_a_one_line_diff(tmp_path):
-    run("load_review")
+def test_export_shows_a_staff_edit_as_a_one_line_diff(shipped_data, tmp_path):
     run("export_review", str(tmp_path))
     recommendation = Recommendation.objects.order_by("slug").first()
     recommendation.title = "A clearer title"

@@ -2,10 +2,8 @@
 PostgreSQL full-text search or SQLite FTS5. Run the suite on both."""
 
 import itertools
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -69,9 +67,8 @@ HOSTILE_QUERIES = [
 
 
 @pytest.fixture
-def portal(db):
+def portal(shipped_data, db):
     """The real portal data: the fixtures/ the site is loaded from."""
-    call_command("load_review", stdout=StringIO())
 
 
 def hits(query, **kwargs):

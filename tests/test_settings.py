@@ -13,6 +13,9 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Every test here starts Python and Django afresh.
+pytestmark = pytest.mark.slow
+
 
 def run(*args, env=None):
     """Run the project's Python in a clean environment: no DATABASE_URL and no

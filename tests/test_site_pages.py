@@ -7,9 +7,9 @@ import pytest
 from django.template.loader import render_to_string
 from pytest_django.asserts import assertContains, assertNotContains
 
-from recommendations.models import Chapter, KeyFigure, Mission, Recommendation
+from recommendations.models import Chapter, Mission, Recommendation
 from review_portal.lib.charts import LONGEST_BAR_PERCENT, bar_chart
-from sources.models import Citation, Organisation, SourceDocument
+from sources.models import Organisation, SourceDocument
 
 SVG = "{http://www.w3.org/2000/svg}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -28,21 +28,6 @@ def make_organisation(db):
 
 
 @pytest.fixture
-def make_source(db):
-    def make(**fields):
-        n = SourceDocument.objects.count() + 1
-        fields.setdefault("slug", f"source-{n}")
-        fields.setdefault("title", f"Source {n}")
-        fields.setdefault("publisher", f"Publisher {n}")
-        fields.setdefault("kind", "news")
-        fields.setdefault("capture", "captured")
-        fields.setdefault("raw_text", "Charities welcome the report.")
-        return SourceDocument.objects.create(**fields)
-
-    return make
-
-
-@pytest.fixture
 def site(
     review,
     chapter,
@@ -51,6 +36,7 @@ def site(
     make_recommendation,
     make_organisation,
     make_response,
+    make_figure,
 ):
     """Three chapters holding 3, 1 and 0 recommendations; three missions; three
     key figures; responses with three stances from organisations of two kinds."""
@@ -60,8 +46,7 @@ def site(
         for _ in range(count):
             make_recommendation(chapter=chapter).missions.set(missions[:2])
     for n, qualifier in enumerate(["more_than", "approaching", "exact"]):
-        KeyFigure.objects.create(
-            review=review,
+        make_figure(
             slug=f"figure-{n}",
             value=Decimal(80000 + n),
             qualifier=qualifier,
@@ -209,7 +194,7 @@ def test_organisation_list_groups_organisations_by_kind_with_counts(
 
 
 def test_source_list_shows_publisher_date_capture_and_what_each_backs(
-    client, site, make_source, make_response, django_assert_num_queries
+    client, site, make_source, make_response, make_citation, django_assert_num_queries
 ):
     source = make_source(
         title="Charities respond",
@@ -220,7 +205,7 @@ def test_source_list_shows_publisher_date_capture_and_what_each_backs(
     make_source(title="The final report", capture="cited", raw_text="")
     # Two citations and three responses: the counts must not multiply each other.
     for n in range(2):
-        Citation.objects.create(
+        make_citation(
             slug=f"c-{n}", source=source, excerpt="welcome", review=site[0].review
         )
     for quotation in ["welcome the report", "Charities", ""]:

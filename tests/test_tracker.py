@@ -5,12 +5,9 @@ record has no source excerpt, or quotes a captured document wrongly."""
 import datetime
 import html
 import re
-from io import StringIO
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -31,7 +28,6 @@ from sources.models import (
     Capture,
     ChapterTitle,
     Citation,
-    SourceDocument,
     StakeholderResponse,
 )
 
@@ -40,16 +36,6 @@ from sources.models import (
 COUNT_LINK = re.compile(
     r'<a class="govuk-link" href="([^"]+)">(\d+)(?: recommendations?)?<span'
 )
-
-
-@pytest.fixture(scope="module")
-def shipped_data(django_db_setup, django_db_blocker):
-    """The real data, loaded once for this module (a load takes seconds) in a
-    transaction rolled back after its last test."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_review", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -278,22 +264,14 @@ def test_header_links_to_the_tracker(client, db):
 
 
 @pytest.fixture
-def make_source(db):
-    def make(**fields):
-        n = SourceDocument.objects.count() + 1
-        fields.setdefault("slug", f"source-{n}")
-        fields.setdefault("title", f"Source {n}")
-        fields.setdefault("publisher", f"Publisher {n}")
-        fields.setdefault("kind", "news")
-        fields.setdefault("capture", Capture.CITED)
-        fields.setdefault("url", f"https://example.org/page-{n}")
-        return SourceDocument.objects.create(**fields)
-
-    return make
-
-
-@pytest.fixture
-def tracked(make_recommendation, make_source, captured_source, review):
+def tracked(
+    make_recommendation,
+    make_source,
+    make_update,
+    make_citation,
+    make_discrepancy,
+    captured_source,
+):
     """A recommendation with three updates, saved out of date order: a position in
     May 2022 (month precision), a change of position and a delivery status in 2023,
     and a later delivery status; cited and captured sources; a discrepancy."""
@@ -303,6 +281,7 @@ def tracked(make_recommendation, make_source, captured_source, review):
         note="Not checked against the report.",
     )
     news = make_source(
+        capture=Capture.CITED,
         slug="news",
         publisher="Community Care",
         title="News page",
@@ -328,7 +307,7 @@ def tracked(make_recommendation, make_source, captured_source, review):
         ),
     ]
     for slug, date, precision, position, status, detail in updates:
-        update = GovernmentUpdate.objects.create(
+        update = make_update(
             recommendation=recommendation,
             slug=slug,
             date=date,
@@ -337,21 +316,20 @@ def tracked(make_recommendation, make_source, captured_source, review):
             delivery_status=status,
             detail=detail,
         )
-        Citation.objects.create(
+        make_citation(
             slug=f"{slug}-cited",
             source=news,
             excerpt=f"{detail} as reported",
             government_update=update,
         )
-    Citation.objects.create(
+    make_citation(
         slug="response-captured",
         source=captured_source,
         excerpt="families need help",
         government_update=GovernmentUpdate.objects.get(slug="response"),
     )
-    Discrepancy.objects.create(
+    make_discrepancy(
         slug="how-much",
-        review=review,
         recommendation=recommendation,
         topic="How much it costs",
         summary="One source says more than the other.",
@@ -481,26 +459,26 @@ def test_real_recommendation_pages_agree_with_the_tracker(client, real_data):
 
 
 @pytest.fixture
-def discrepancy(review, make_source, captured_source):
-    discrepancy = Discrepancy.objects.create(
+def discrepancy(make_source, make_discrepancy, make_citation, captured_source):
+    discrepancy = make_discrepancy(
         slug="length",
-        review=review,
         topic="How long the report is",
         summary="They differ.",
     )
     older = make_source(
+        capture=Capture.CITED,
         publisher="Old News",
         url="https://example.org/old",
         published_on=datetime.date(2022, 5, 1),
         date_precision="month",
     )
-    Citation.objects.create(
+    make_citation(
         slug="says-278",
         source=captured_source,
         excerpt="families need help",
         discrepancy=discrepancy,
     )
-    Citation.objects.create(
+    make_citation(
         slug="says-250",
         source=older,
         excerpt="nearly 250 pages",
@@ -587,11 +565,11 @@ def test_money_figures_link_to_what_sources_disagree_about(client, real_data):
 
 
 def test_organisation_page_shows_who_said_what_about_which(
-    client, make_response, make_recommendation, django_assert_num_queries
+    client, make_response, make_recommendation, make_update, django_assert_num_queries
 ):
     welcomed = make_recommendation(title="B welcomed")
     opposed = make_recommendation(title="A opposed")
-    GovernmentUpdate.objects.create(
+    make_update(
         recommendation=opposed,
         slug="no",
         date=datetime.date(2023, 2, 2),

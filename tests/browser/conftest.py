@@ -1,19 +1,16 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against a live server.
 
 One browser serves the whole session and each test opens its own context (its own
-cookies, viewport and JavaScript setting). The review's data is loaded once per test
-module, not once per test: loading it and flushing it again takes seconds on
-PostgreSQL, and the pages only read it.
+cookies, viewport and JavaScript setting). The review's data is loaded once per
+session (`shipped_data` in tests/conftest.py), not once per test: loading it and
+flushing it again takes seconds on PostgreSQL, and the pages only read it.
 """
 
 import os
-from io import StringIO
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from django.core.management import call_command
-from django.db import connections
 from django.db.models import Count
 from django.test.utils import modify_settings
 from pytest_django.live_server_helper import LiveServer
@@ -70,25 +67,10 @@ def live_url(django_db_setup, django_db_blocker):
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def review_data(django_db_setup, django_db_blocker):
-    """The review's data, committed so that the server thread sees it.
-
-    Afterwards the database is put back as the migrations left it, as Django's
-    `serialized_rollback` does, because a flush alone would also delete what data
-    migrations created (the Curators group) for the tests that run later."""
-    with django_db_blocker.unblock():
-        connection = connections["default"]
-        before = connection.creation.serialize_db_to_string()
-        call_command("load_review", stdout=StringIO())
-        yield
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        connection.creation.deserialize_db_from_string(before)
-
-
 @pytest.fixture
-def db_access(review_data, db):
-    """The review's data, for the test to read (to find its URLs) and the server to
+def db_access(shipped_data, db):
+    """The review's data (committed once for the session by `shipped_data`, so that
+    the server thread sees it), for the test to read (to find its URLs) and the server to
     serve. Asking for `db` also tells pytest-django that these tests need the test
     database, which it sets up only for tests that do; each test runs in a transaction
     rolled back at its end, so nothing a test writes leaks into the next."""

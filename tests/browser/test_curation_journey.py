@@ -21,8 +21,9 @@ def public_summary(page):
 
 
 # Committed, not rolled back: the live server reads through its own connection on
-# PostgreSQL, so it sees only committed rows. The database is flushed afterwards,
-# and the module's data put back by the review_data fixture.
+# PostgreSQL, so it sees only committed rows. The database is flushed afterwards; as a
+# transactional test it runs after every test that reads the shipped data, and
+# `shipped_data` puts the database back as the migrations left it at the session's end.
 @pytest.mark.django_db(transaction=True)
 def test_curator_edits_a_summary_then_reverts_it_from_the_history(new_context):
     recommendation = Recommendation.objects.order_by("slug").first()
