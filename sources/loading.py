@@ -38,6 +38,12 @@ FIXTURE_FILES = [
     ("citations.json", "sources.citation"),
 ]
 DOCUMENTS_DIR = "documents"
+# The largest fixture file or captured document the loader reads, checked with stat()
+# before reading: the whole file is held in memory while it is parsed. The biggest
+# shipped file is well under a megabyte.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# How deeply a record may nest lists and objects; fixtures need three or four levels.
+MAX_DEPTH = 32
 OUTCOMES = ["created", "updated", "unchanged", "kept", "removed"]
 # How the history names the loader's own changes (they have no user).
 CHANGE_REASON = "load_review"
@@ -113,30 +119,148 @@ def read_fixtures(directory: Path) -> list[FixtureFile]:
     files = []
     for name, label in FIXTURE_FILES:
         path = directory / name
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise FixtureError(path, "file is missing")
-        data = _parse_json(path)
+        data = _parse_json(path, read_bytes_within(path, directory))
         if not isinstance(data, list):
             raise FixtureError(path, "expected a JSON list of records")
         for index, record in enumerate(data, 1):
+            _check_values(path, index, record)
             _check_shape(path, index, record, label)
         files.append(FixtureFile(path, apps.get_model(label), data))
     return files
 
 
-def _parse_json(path: Path):
+def read_bytes_within(path: Path, folder: Path) -> bytes:
+    """The bytes of `path`, a regular file inside `folder` and not a symbolic link,
+    of at most MAX_FILE_BYTES, checked before anything is read."""
+    if path.is_symlink():
+        raise FixtureError(path, "is a symbolic link; the loader reads only real files")
     try:
-        text = path.read_bytes().decode("utf-8")
+        path.resolve(strict=True).relative_to(Path(folder).resolve())
+    except ValueError:
+        raise FixtureError(path, f"is outside {folder}") from None
+    except OSError as exc:
+        raise FixtureError(path, f"cannot be read: {exc.strerror}") from None
+    if not path.is_file():
+        raise FixtureError(path, "is not a regular file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FixtureError(
+            path,
+            f"is {size:,} bytes, over the loader's limit of {MAX_FILE_BYTES:,} "
+            "(MAX_FILE_BYTES)",
+        )
+    with path.open("rb") as file:
+        # Read one byte past the limit, in case the file grew since stat().
+        content = file.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        raise FixtureError(
+            path, f"is over the loader's limit of {MAX_FILE_BYTES:,} bytes"
+        )
+    return content
+
+
+class _Object(dict):
+    """A JSON object, with the keys that it repeated (json.loads keeps the last)."""
+
+    repeated: tuple = ()
+
+
+def _object_pairs(pairs):
+    obj = _Object(pairs)
+    if len(obj) != len(pairs):
+        seen, repeated = set(), []
+        for key, _ in pairs:
+            if key in seen and key not in repeated:
+                repeated.append(key)
+            seen.add(key)
+        obj.repeated = tuple(repeated)
+    return obj
+
+
+def _parse_json(path: Path, content: bytes):
+    try:
+        text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FixtureError(
             path, f"not UTF-8: invalid byte at offset {exc.start}"
         ) from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_object_pairs)
     except json.JSONDecodeError as exc:
         raise FixtureError(
             path, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise FixtureError(
+            path, "lists or objects nested too deeply for the JSON parser"
+        ) from None
+
+
+def _bad_string(value: str) -> str | None:
+    """What is wrong with a string from a fixture, or None if nothing is."""
+    if "\x00" in value:
+        return "contains a NUL character (\\u0000), which no database column stores"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"contains a lone surrogate (\\u{ord(value[exc.start]):04x}), "
+            "which is not a character"
+        )
+    return None
+
+
+def _check_values(path, index, record):
+    """Refuse what json.loads lets through: keys repeated in one object, NUL
+    characters and lone surrogates in any string (key or value), deep nesting. The
+    walk is iterative, so that no input can exhaust Python's stack."""
+    key = _key_of(record)
+    # (value, field it belongs to, depth)
+    stack = [(record, None, 1)]
+    while stack:
+        value, field_name, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FixtureError(
+                path,
+                f"nested more than {MAX_DEPTH} levels deep",
+                record=index,
+                key=key,
+                field=field_name,
+            )
+        if isinstance(value, str):
+            problem = _bad_string(value)
+            if problem:
+                raise FixtureError(
+                    path, problem, record=index, key=key, field=field_name
+                )
+        elif isinstance(value, dict):
+            # The record itself, or its "fields": its keys are what to name.
+            is_fields = depth == 1 or (depth == 2 and field_name == "fields")
+            for repeated in getattr(value, "repeated", ()):
+                raise FixtureError(
+                    path,
+                    f"key {repeated!r} appears more than once in one object",
+                    record=index,
+                    key=key,
+                    field=repeated if is_fields else field_name,
+                )
+            for name, item in value.items():
+                problem = _bad_string(name)
+                if problem:
+                    raise FixtureError(
+                        path,
+                        f"a key {problem}",
+                        record=index,
+                        key=key,
+                        field=field_name,
+                    )
+                # Name the record's field: "fields" holds them; at the top, the key.
+                inner = name if is_fields else field_name
+                stack.append((item, inner, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, field_name, depth + 1) for item in value)
 
 
 def _check_shape(path, index, record, label):
@@ -369,17 +493,26 @@ class _Loader:
                 field="raw_text",
                 **locate,
             )
-        document = self.directory / DOCUMENTS_DIR / f"{obj.slug}.txt"
-        if not document.exists():
+        documents = self.directory / DOCUMENTS_DIR
+        document = documents / f"{obj.slug}.txt"
+        if not document.exists() and not document.is_symlink():
             raise FixtureError(
                 path, f"captured text {document} is missing", field="raw_text", **locate
             )
+        content = read_bytes_within(document, documents)
         try:
-            obj.raw_text = document.read_bytes().decode("utf-8")
+            text = content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FixtureError(
                 document, f"not UTF-8: invalid byte at offset {exc.start}"
             ) from None
+        if "\x00" in text:
+            raise FixtureError(
+                document,
+                f"contains a NUL character at offset {text.index(chr(0))}, "
+                "which no database column stores",
+            )
+        obj.raw_text = text
 
     def _validate(self, path, obj, locate):
         try:
