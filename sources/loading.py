@@ -7,15 +7,18 @@ staff; it is kept unless `force`. Each record's digest at its last load is kept 
 `LoadedRecord`, so both sides of that comparison are known.
 """
 
+import fcntl
 import hashlib
 import json
+import zlib
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import ProtectedError
 
 from sources.models import Capture, LoadedRecord
@@ -47,6 +50,10 @@ MAX_DEPTH = 32
 OUTCOMES = ["created", "updated", "unchanged", "kept", "removed"]
 # How the history names the loader's own changes (they have no user).
 CHANGE_REASON = "load_review"
+# One load at a time: the PostgreSQL advisory lock's key (any number that no other
+# code uses), or, on SQLite, a lock file next to the database file.
+LOCK_KEY = zlib.crc32(b"review_portal.load_review")
+LOCK_FILE_SUFFIX = "-load_review.lock"
 
 
 class FixtureError(Exception):
@@ -300,11 +307,20 @@ def _key_of(record) -> str | None:
     return slug if isinstance(slug, str) else None
 
 
-def load(directory: Path, *, force=False, prune=False, dry_run=False) -> Report:
-    """Apply the fixtures in one transaction; any error leaves the database as it was."""
+def load(
+    directory: Path, *, force=False, prune=False, dry_run=False, on_wait=None
+) -> Report:
+    """Apply the fixtures in one transaction; any error leaves the database as it was.
+
+    One load runs at a time. A second one waits for the first to finish (calling
+    `on_wait` first, to say so) and then applies the fixtures to what the first one
+    wrote: usually "no changes". Without the lock, two loads on an empty database
+    collided on the unique slugs, and on a loaded one both wrote every edit into the
+    history."""
     directory = Path(directory)
     files = read_fixtures(directory)
-    with transaction.atomic():
+    with _lock_file(on_wait), transaction.atomic():
+        _advisory_lock(on_wait)
         loader = _Loader(directory, force=force)
         reports = [loader.apply(fixture_file) for fixture_file in files]
         # Removals run last and in reverse order, so dependants go before what they use.
@@ -313,6 +329,44 @@ def load(directory: Path, *, force=False, prune=False, dry_run=False) -> Report:
         if dry_run:
             transaction.set_rollback(True)
     return Report(reports)
+
+
+@contextmanager
+def _lock_file(on_wait):
+    """On SQLite, hold an exclusive lock on a file next to the database for the
+    whole load. Taken before the transaction starts, so a load that waited reads
+    what the one before it committed. PostgreSQL has advisory locks instead; an
+    in-memory SQLite database is never shared between processes."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or connection.creation.is_in_memory_db(name):
+        yield
+        return
+    with open(f"{name}{LOCK_FILE_SUFFIX}", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _advisory_lock(on_wait):
+    """On PostgreSQL, take the loader's advisory lock for this transaction (released
+    at commit or rollback), waiting for another load to finish if need be. It is
+    the transaction's first statement, and READ COMMITTED gives each later statement
+    a fresh snapshot, so a load that waited sees what the other one committed."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            if on_wait:
+                on_wait()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
 class _Loader:
