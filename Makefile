@@ -68,6 +68,7 @@ browser-deps:
 
 run: install assets
 	$(DEV) $(PY) manage.py migrate
+	$(DEV) $(PY) manage.py createcachetable
 	$(DEV) $(PY) manage.py load_review
 	$(DEV) $(PY) manage.py runserver $(ADDRESS)
 
