@@ -211,6 +211,9 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "sources.corrections.client_ip"
 AXES_LOCKOUT_CALLABLE = "review_portal.lockout.locked_out"
+# Without this, every manage.py command starts by logging axes' configuration.
+# Failed attempts and lockouts are logged either way.
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {
