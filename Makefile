@@ -25,7 +25,7 @@ PROD := env -u DJANGO_DEBUG \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(45))')" \
 	DJANGO_ALLOWED_HOSTS=portal.example.org DJANGO_HTTPS=1
 
-.PHONY: help install assets browser-deps run test lint check
+.PHONY: help install assets browser-deps test-deps run test lint check
 
 help:
 	@echo "make run           install, migrate, load the data, serve on http://127.0.0.1:8000/"
@@ -35,6 +35,7 @@ help:
 	@echo "make install       create .venv and pip install -e '.[test]'"
 	@echo "make assets        npm ci && npm run build, if package.json exists"
 	@echo "make browser-deps  apt-get install chromium, if missing and running as root"
+	@echo "make test-deps     apt-get install Java (Nu HTML checker) and redis-server, if missing and root"
 
 install: $(INSTALLED)
 
@@ -66,15 +67,30 @@ browser-deps:
 		echo "Chromium is missing and this is not root: browser tests need 'sudo apt-get install chromium'." >&2; \
 	fi
 
+# The Nu HTML checker (npm's vnu-jar, installed by `make assets`) runs on Java; the
+# throttle's cross-process test starts a redis-server of its own.
+test-deps:
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -z "$$missing" ]; then \
+		echo "Java and redis-server are installed: $$(java -version 2>&1 | head -n 1)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "Missing and this is not root: 'sudo apt-get install$$missing' (their tests skip)." >&2; \
+	fi
+
 run: install assets
 	$(DEV) $(PY) manage.py migrate
+	$(DEV) $(PY) manage.py createcachetable
 	$(DEV) $(PY) manage.py load_review
 	$(DEV) $(PY) manage.py runserver $(ADDRESS)
 
 # Tests run with DEBUG off; pyproject.toml gives them a throwaway key (pytest-env).
 # pytest exits 5 when it collects no tests, and make fails on that like on any
 # other non-zero exit.
-test: install assets browser-deps
+test: install assets browser-deps test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

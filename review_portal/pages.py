@@ -1,9 +1,14 @@
-"""The site-wide pages, which read both apps: home, charts, data and search."""
+"""The site-wide pages, which read both apps: home, charts, data and search; and
+/favicon.ico."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F
+from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from recommendations import tracking
 from recommendations.charts import chapter_chart
@@ -18,6 +23,7 @@ from sources.filters import StakeholderResponseFilter
 from sources.models import StakeholderResponse, Stance
 
 SEARCH_PAGE_SIZE = 20
+FAVICON = settings.BASE_DIR / "static" / "images" / "favicon.ico"
 
 
 def home(request):
@@ -121,3 +127,10 @@ def search_page(request):
             "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
         },
     )
+
+
+@require_safe
+@cache_control(max_age=60 * 60 * 24, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers and crawlers ask for whatever the page links."""
+    return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")

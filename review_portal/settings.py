@@ -2,9 +2,11 @@
 comes from environment variables (see the README's table)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "csp",
     "recommendations",
     "sources",
 ]
@@ -82,7 +86,57 @@ MIDDLEWARE = [
     # Records the signed-in user as the author of each change in the history.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY below), with a stricter-than-
+    # usual policy for the API's Swagger UI and Redoc pages.
+    "review_portal.middleware.ContentSecurityPolicyMiddleware",
+    "review_portal.middleware.PermissionsPolicyMiddleware",
+    # Locks out admin sign-in after repeated failures; django-axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp 4): everything from our own origin, no inline
+# scripts or styles anywhere on the site's own pages (their scripts are static
+# files), nothing may frame the site, no plugins. Images may also be data: URLs
+# (GOV.UK Frontend's and Swagger UI's CSS use a few).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The API's Swagger UI and Redoc pages (not our markup) also need inline styles and
+# a worker from a blob: URL (Redoc): review_portal/middleware.py adds these there.
+CSP_API_DOCS_PATHS = ("/api/docs/", "/api/redoc/")
+CSP_API_DOCS_UPDATE = {"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]}
+# Permissions-Policy (review_portal/middleware.py): features no page uses, off for
+# the portal and for anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
 
 ROOT_URLCONF = "review_portal.urls"
 WSGI_APPLICATION = "review_portal.wsgi.application"
@@ -110,7 +164,57 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every transaction takes SQLite's write lock when it begins (BEGIN IMMEDIATE),
+    # so concurrent writers wait for each other (up to the 5-second busy timeout)
+    # instead of failing when a reader tries to become a writer.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the corrections throttle's counts (sources/corrections.py), so it
+# must be shared by every server process. In production, Redis (REDIS_URL, e.g.
+# redis://127.0.0.1:6379/0), whose INCR is atomic. Without it, the database's cache
+# table (made by `manage.py createcachetable`, which `make run` runs): slower, but
+# shared by every process that uses the database, unlike the per-process LocMemCache.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "review-portal",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+        }
+    }
+
+# django-axes checks for a lockout before any other backend sees the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failed attempts from
+# one address, or for one username, sign-in is refused (429, templates/locked_out.html)
+# until AXES_COOLOFF_TIME has passed since the last failure. Attempts are kept in
+# the database, so every server process sees them; `manage.py axes_reset` lifts
+# every lockout at once. Behind a proxy the address is the one the corrections
+# throttle uses (sources.corrections.client_ip, following DJANGO_BEHIND_PROXY).
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(
+    minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "sources.corrections.client_ip"
+AXES_LOCKOUT_CALLABLE = "review_portal.lockout.locked_out"
+# Without this, every manage.py command starts by logging axes' configuration.
+# Failed attempts and lockouts are logged either way.
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {

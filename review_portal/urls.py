@@ -19,6 +19,10 @@ def history(prefix, model):
     )
 
 
+# Under /api/ these answer JSON (review_portal/errors.py).
+handler404 = "review_portal.errors.page_not_found"
+handler500 = "review_portal.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("review_portal.api")),
@@ -44,6 +48,7 @@ urlpatterns = [
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
     ),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("", include("recommendations.urls")),
     path("", include("sources.urls")),

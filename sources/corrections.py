@@ -11,8 +11,10 @@ from urllib.parse import urlsplit
 from django import forms
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import FieldError
+from django.db import router, transaction
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -116,18 +118,30 @@ def client_ip(request) -> str:
 def is_throttled(request) -> bool:
     """Count this submission against its client; True once over the limit.
 
-    add() then incr() is atomic on every cache backend that supports incr natively
-    (Redis, Memcached). The default LocMemCache counts per process, so with several
-    workers the limit is per worker: configure a shared cache (Redis) in production."""
+    The count lives in the shared cache (settings.CACHES: Redis when REDIS_URL is
+    set, else the database), so every server process sees the same one. add() then
+    incr() is atomic on Redis: add() is SET NX and incr() is INCR, so concurrent
+    posts cannot both read the same count. Django's database cache implements
+    incr() as a read then a write, so there the pair runs in one transaction, which
+    on SQLite (BEGIN IMMEDIATE, see settings) serializes them too."""
     key = f"report-throttle:{client_ip(request)}"
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, DatabaseCache):
+        with transaction.atomic(using=router.db_for_write(backend.cache_model_class)):
+            count = _count(key)
+    else:
+        count = _count(key)
+    return count > THROTTLE_LIMIT
+
+
+def _count(key) -> int:
     cache.add(key, 0, timeout=THROTTLE_WINDOW)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:
         # The key expired between add() and incr(): a new window starts.
         cache.add(key, 1, timeout=THROTTLE_WINDOW)
-        count = 1
-    return count > THROTTLE_LIMIT
+        return 1
 
 
 def report(request):

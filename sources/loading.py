@@ -7,15 +7,18 @@ staff; it is kept unless `force`. Each record's digest at its last load is kept 
 `LoadedRecord`, so both sides of that comparison are known.
 """
 
+import fcntl
 import hashlib
 import json
+import zlib
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import ProtectedError
 
 from review_portal.lib.curation import LOADED_BY_COMMAND
@@ -39,7 +42,17 @@ FIXTURE_FILES = [
     ("citations.json", "sources.citation"),
 ]
 DOCUMENTS_DIR = "documents"
+# The largest fixture file or captured document the loader reads, checked with stat()
+# before reading: the whole file is held in memory while it is parsed. The biggest
+# shipped file is well under a megabyte.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# How deeply a record may nest lists and objects; fixtures need three or four levels.
+MAX_DEPTH = 32
 OUTCOMES = ["created", "updated", "unchanged", "kept", "removed"]
+# One load at a time: the PostgreSQL advisory lock's key (any number that no other
+# code uses), or, on SQLite, a lock file next to the database file.
+LOCK_KEY = zlib.crc32(b"review_portal.load_review")
+LOCK_FILE_SUFFIX = "-load_review.lock"
 
 
 class FixtureError(Exception):
@@ -112,30 +125,148 @@ def read_fixtures(directory: Path) -> list[FixtureFile]:
     files = []
     for name, label in FIXTURE_FILES:
         path = directory / name
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise FixtureError(path, "file is missing")
-        data = _parse_json(path)
+        data = _parse_json(path, read_bytes_within(path, directory))
         if not isinstance(data, list):
             raise FixtureError(path, "expected a JSON list of records")
         for index, record in enumerate(data, 1):
+            _check_values(path, index, record)
             _check_shape(path, index, record, label)
         files.append(FixtureFile(path, apps.get_model(label), data))
     return files
 
 
-def _parse_json(path: Path):
+def read_bytes_within(path: Path, folder: Path) -> bytes:
+    """The bytes of `path`, a regular file inside `folder` and not a symbolic link,
+    of at most MAX_FILE_BYTES, checked before anything is read."""
+    if path.is_symlink():
+        raise FixtureError(path, "is a symbolic link; the loader reads only real files")
     try:
-        text = path.read_bytes().decode("utf-8")
+        path.resolve(strict=True).relative_to(Path(folder).resolve())
+    except ValueError:
+        raise FixtureError(path, f"is outside {folder}") from None
+    except OSError as exc:
+        raise FixtureError(path, f"cannot be read: {exc.strerror}") from None
+    if not path.is_file():
+        raise FixtureError(path, "is not a regular file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FixtureError(
+            path,
+            f"is {size:,} bytes, over the loader's limit of {MAX_FILE_BYTES:,} "
+            "(MAX_FILE_BYTES)",
+        )
+    with path.open("rb") as file:
+        # Read one byte past the limit, in case the file grew since stat().
+        content = file.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        raise FixtureError(
+            path, f"is over the loader's limit of {MAX_FILE_BYTES:,} bytes"
+        )
+    return content
+
+
+class _Object(dict):
+    """A JSON object, with the keys that it repeated (json.loads keeps the last)."""
+
+    repeated: tuple = ()
+
+
+def _object_pairs(pairs):
+    obj = _Object(pairs)
+    if len(obj) != len(pairs):
+        seen, repeated = set(), []
+        for key, _ in pairs:
+            if key in seen and key not in repeated:
+                repeated.append(key)
+            seen.add(key)
+        obj.repeated = tuple(repeated)
+    return obj
+
+
+def _parse_json(path: Path, content: bytes):
+    try:
+        text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FixtureError(
             path, f"not UTF-8: invalid byte at offset {exc.start}"
         ) from None
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_object_pairs)
     except json.JSONDecodeError as exc:
         raise FixtureError(
             path, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise FixtureError(
+            path, "lists or objects nested too deeply for the JSON parser"
+        ) from None
+
+
+def _bad_string(value: str) -> str | None:
+    """What is wrong with a string from a fixture, or None if nothing is."""
+    if "\x00" in value:
+        return "contains a NUL character (\\u0000), which no database column stores"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"contains a lone surrogate (\\u{ord(value[exc.start]):04x}), "
+            "which is not a character"
+        )
+    return None
+
+
+def _check_values(path, index, record):
+    """Refuse what json.loads lets through: keys repeated in one object, NUL
+    characters and lone surrogates in any string (key or value), deep nesting. The
+    walk is iterative, so that no input can exhaust Python's stack."""
+    key = _key_of(record)
+    # (value, field it belongs to, depth)
+    stack = [(record, None, 1)]
+    while stack:
+        value, field_name, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FixtureError(
+                path,
+                f"nested more than {MAX_DEPTH} levels deep",
+                record=index,
+                key=key,
+                field=field_name,
+            )
+        if isinstance(value, str):
+            problem = _bad_string(value)
+            if problem:
+                raise FixtureError(
+                    path, problem, record=index, key=key, field=field_name
+                )
+        elif isinstance(value, dict):
+            # The record itself, or its "fields": its keys are what to name.
+            is_fields = depth == 1 or (depth == 2 and field_name == "fields")
+            for repeated in getattr(value, "repeated", ()):
+                raise FixtureError(
+                    path,
+                    f"key {repeated!r} appears more than once in one object",
+                    record=index,
+                    key=key,
+                    field=repeated if is_fields else field_name,
+                )
+            for name, item in value.items():
+                problem = _bad_string(name)
+                if problem:
+                    raise FixtureError(
+                        path,
+                        f"a key {problem}",
+                        record=index,
+                        key=key,
+                        field=field_name,
+                    )
+                # Name the record's field: "fields" holds them; at the top, the key.
+                inner = name if is_fields else field_name
+                stack.append((item, inner, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, field_name, depth + 1) for item in value)
 
 
 def _check_shape(path, index, record, label):
@@ -175,11 +306,20 @@ def _key_of(record) -> str | None:
     return slug if isinstance(slug, str) else None
 
 
-def load(directory: Path, *, force=False, prune=False, dry_run=False) -> Report:
-    """Apply the fixtures in one transaction; any error leaves the database as it was."""
+def load(
+    directory: Path, *, force=False, prune=False, dry_run=False, on_wait=None
+) -> Report:
+    """Apply the fixtures in one transaction; any error leaves the database as it was.
+
+    One load runs at a time. A second one waits for the first to finish (calling
+    `on_wait` first, to say so) and then applies the fixtures to what the first one
+    wrote: usually "no changes". Without the lock, two loads on an empty database
+    collided on the unique slugs, and on a loaded one both wrote every edit into the
+    history."""
     directory = Path(directory)
     files = read_fixtures(directory)
-    with transaction.atomic():
+    with _lock_file(on_wait), transaction.atomic():
+        _advisory_lock(on_wait)
         loader = _Loader(directory, force=force)
         reports = [loader.apply(fixture_file) for fixture_file in files]
         # Removals run last and in reverse order, so dependants go before what they use.
@@ -188,6 +328,44 @@ def load(directory: Path, *, force=False, prune=False, dry_run=False) -> Report:
         if dry_run:
             transaction.set_rollback(True)
     return Report(reports)
+
+
+@contextmanager
+def _lock_file(on_wait):
+    """On SQLite, hold an exclusive lock on a file next to the database for the
+    whole load. Taken before the transaction starts, so a load that waited reads
+    what the one before it committed. PostgreSQL has advisory locks instead; an
+    in-memory SQLite database is never shared between processes."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or connection.creation.is_in_memory_db(name):
+        yield
+        return
+    with open(f"{name}{LOCK_FILE_SUFFIX}", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _advisory_lock(on_wait):
+    """On PostgreSQL, take the loader's advisory lock for this transaction (released
+    at commit or rollback), waiting for another load to finish if need be. It is
+    the transaction's first statement, and READ COMMITTED gives each later statement
+    a fresh snapshot, so a load that waited sees what the other one committed."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            if on_wait:
+                on_wait()
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
 class _Loader:
@@ -378,17 +556,26 @@ class _Loader:
                 field="raw_text",
                 **locate,
             )
-        document = self.directory / DOCUMENTS_DIR / f"{obj.slug}.txt"
-        if not document.exists():
+        documents = self.directory / DOCUMENTS_DIR
+        document = documents / f"{obj.slug}.txt"
+        if not document.exists() and not document.is_symlink():
             raise FixtureError(
                 path, f"captured text {document} is missing", field="raw_text", **locate
             )
+        content = read_bytes_within(document, documents)
         try:
-            obj.raw_text = document.read_bytes().decode("utf-8")
+            text = content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FixtureError(
                 document, f"not UTF-8: invalid byte at offset {exc.start}"
             ) from None
+        if "\x00" in text:
+            raise FixtureError(
+                document,
+                f"contains a NUL character at offset {text.index(chr(0))}, "
+                "which no database column stores",
+            )
+        obj.raw_text = text
 
     def _validate(self, path, obj, locate):
         try:

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from recommendations.models import Recommendation
 from sources.cleaning import clean_text
-from sources.loading import FIXTURE_FILES
+from sources.loading import FIXTURE_FILES, MAX_DEPTH, MAX_FILE_BYTES
 from sources.models import ChapterTitle, Citation, SourceDocument, StakeholderResponse
 
 FIXTURES = Path(settings.FIXTURE_DIRS[0])
@@ -240,6 +240,112 @@ def invalid_choice(folder):
     )
 
 
+def deeply_nested(folder):
+    # 200,000 levels: deeper than Python's recursion limit.
+    (folder / "missions.json").write_text("[" * 200_000 + "]" * 200_000)
+    return "missions.json", "nested too deeply"
+
+
+def nested_past_the_depth_limit(folder):
+    records = read(folder, "missions.json")
+    value = "deep"
+    for _ in range(MAX_DEPTH + 1):
+        value = [value]
+    records[0]["fields"]["title"] = value
+    write(folder, "missions.json", records)
+    slug = records[0]["fields"]["slug"]
+    return "missions.json", f"record 1 ({slug}), field 'title': nested more than"
+
+
+def _spoil_text(folder, name, field, escaped):
+    """Set a text field of the first record to a JSON string written as `escaped`."""
+    records = read(folder, name)
+    records[0]["fields"][field] = "PLACEHOLDER-TO-SPOIL"
+    write(folder, name, records)
+    path = folder / name
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"PLACEHOLDER-TO-SPOIL"', escaped, 1),
+        encoding="utf-8",
+    )
+    return records[0]["fields"]["slug"]
+
+
+def lone_surrogate(folder):
+    slug = _spoil_text(folder, "recommendations.json", "summary", r'"bad \ud800 here"')
+    return (
+        "recommendations.json",
+        f"record 1 ({slug}), field 'summary': contains a lone surrogate (\\ud800)",
+    )
+
+
+def nul_character(folder):
+    slug = _spoil_text(folder, "missions.json", "title", r'"a \u0000 b"')
+    return "missions.json", f"record 1 ({slug}), field 'title': contains a NUL"
+
+
+def nul_in_a_key(folder):
+    records = read(folder, "missions.json")
+    records[0]["fields"]["ti\u0000tle"] = "x"
+    write(folder, "missions.json", records)
+    return "missions.json", "field 'fields': a key contains a NUL"
+
+
+def repeated_key(folder):
+    records = read(folder, "missions.json")
+    write(folder, "missions.json", records)
+    path = folder / "missions.json"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            '"title": ', '"title": "A title that the second one hides", "title": ', 1
+        ),
+        encoding="utf-8",
+    )
+    slug = records[0]["fields"]["slug"]
+    return (
+        "missions.json",
+        f"record 1 ({slug}), field 'title': key 'title' appears more than once",
+    )
+
+
+def repeated_top_level_key(folder):
+    path = folder / "reviews.json"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            '"model": ', '"model": "sources.organisation", "model": ', 1
+        ),
+        encoding="utf-8",
+    )
+    return "reviews.json", "field 'model': key 'model' appears more than once"
+
+
+def symlinked_fixture(folder):
+    path = folder / "organisations.json"
+    elsewhere = folder.parent / "elsewhere.json"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+    return "organisations.json", "is a symbolic link"
+
+
+def symlinked_document(folder):
+    path = next((folder / "documents").glob("*.txt"))
+    path.unlink()
+    path.symlink_to("/etc/hostname")
+    return f"documents/{path.name}", "is a symbolic link"
+
+
+def document_with_nul(folder):
+    path = next((folder / "documents").glob("*.txt"))
+    path.write_bytes(b"text\x00" + path.read_bytes())
+    return f"documents/{path.name}", "contains a NUL character at offset 4"
+
+
+def oversized_fixture(folder):
+    # A sparse file: as big as stat() says, without writing MAX_FILE_BYTES bytes.
+    with (folder / "citations.json").open("r+b") as file:
+        file.truncate(MAX_FILE_BYTES + 1)
+    return "citations.json", "over the loader's limit of 20,971,520"
+
+
 BAD_INPUTS = [
     corrupt_json,
     unknown_field,
@@ -251,6 +357,17 @@ BAD_INPUTS = [
     document_not_utf8,
     carries_database_id,
     invalid_choice,
+    deeply_nested,
+    nested_past_the_depth_limit,
+    lone_surrogate,
+    nul_character,
+    nul_in_a_key,
+    repeated_key,
+    repeated_top_level_key,
+    symlinked_fixture,
+    symlinked_document,
+    document_with_nul,
+    oversized_fixture,
 ]
 
 

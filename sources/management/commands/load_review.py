@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from sources.loading import FixtureError, load
 
@@ -41,10 +42,24 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fixtures, dry_run, force, prune, verbosity, **options):
+        def on_wait():
+            self.stderr.write(
+                "Another load_review is running: waiting for it to finish, "
+                "then loading on top of what it wrote."
+            )
+
         try:
-            report = load(fixtures, force=force, prune=prune, dry_run=dry_run)
+            report = load(
+                fixtures, force=force, prune=prune, dry_run=dry_run, on_wait=on_wait
+            )
         except FixtureError as exc:
             raise CommandError(f"Nothing was loaded. {exc}") from None
+        except DatabaseError as exc:
+            # E.g. SQLite's "database is locked" after its busy timeout, when another
+            # writer holds the database too long: no traceback, nothing written.
+            raise CommandError(
+                f"Nothing was loaded. The database refused the load: {exc}"
+            ) from None
 
         if verbosity == 0:
             return
