@@ -21,7 +21,8 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import ProtectedError
 
-from review_portal.lib.curation import LOADED_BY_COMMAND
+from recommendations.models import TRACKING_REASON, Recommendation, tracking_deferred
+from review_portal.lib.curation import FIRST_LOAD, LOADED_BY_COMMAND, LOADER_REASONS
 from sources.models import Capture, LoadedRecord
 
 # Files in the order they load: every file refers only to files above it.
@@ -321,10 +322,18 @@ def load(
     with _lock_file(on_wait), transaction.atomic():
         _advisory_lock(on_wait)
         loader = _Loader(directory, force=force)
-        reports = [loader.apply(fixture_file) for fixture_file in files]
-        # Removals run last and in reverse order, so dependants go before what they use.
-        for fixture_file, report in reversed(list(zip(files, reports, strict=True))):
-            loader.remove_missing(fixture_file, report, prune=prune)
+        # Each recommendation's position and status are refreshed once, at the end,
+        # not once per government update saved.
+        with tracking_deferred() as touched:
+            reports = [loader.apply(fixture_file) for fixture_file in files]
+            # Removals run last and in reverse order, so dependants go before what
+            # they use.
+            for fixture_file, report in reversed(
+                list(zip(files, reports, strict=True))
+            ):
+                loader.remove_missing(fixture_file, report, prune=prune)
+        for recommendation in Recommendation.objects.filter(pk__in=touched):
+            recommendation.refresh_tracking(reason=loader.reason)
         if dry_run:
             transaction.set_rollback(True)
     return Report(reports)
@@ -372,6 +381,9 @@ class _Loader:
     def __init__(self, directory: Path, *, force: bool):
         self.directory = directory
         self.force = force
+        # The first load into an empty database is the data arriving, not news:
+        # the change log leaves out what it writes.
+        self.reason = LOADED_BY_COMMAND if LoadedRecord.objects.exists() else FIRST_LOAD
         self.seen: dict[str, set[str]] = {}
         # Every record of the models loaded so far, by slug, so that a natural key
         # resolves without a query (Django's deserializer runs one per key).
@@ -456,9 +468,8 @@ class _Loader:
             return "updated"
         return "overwritten" if self.force else "kept"
 
-    @staticmethod
-    def _write(obj, m2m):
-        obj._change_reason = LOADED_BY_COMMAND
+    def _write(self, obj, m2m):
+        obj._change_reason = self.reason
         obj.save()
         for name, ids in m2m.items():
             getattr(obj, name).set(ids)
@@ -481,7 +492,7 @@ class _Loader:
             elif prune:
                 try:
                     with transaction.atomic():
-                        obj._change_reason = LOADED_BY_COMMAND
+                        obj._change_reason = self.reason
                         obj.delete()
                 except ProtectedError as exc:
                     users = ", ".join(sorted(str(o) for o in exc.protected_objects)[:3])
@@ -595,7 +606,11 @@ class _Loader:
 
 def last_edit(obj) -> str:
     """Who last changed `obj` and when, from its history, for the report."""
-    edit = obj.history.exclude(history_change_reason=LOADED_BY_COMMAND).first()
+    edit = (
+        obj.history.exclude(history_change_reason__in=LOADER_REASONS)
+        .exclude(history_change_reason__startswith=TRACKING_REASON.strip())
+        .first()
+    )
     if edit is None:
         return ""
     who = edit.history_user.get_username() if edit.history_user else "no signed-in user"

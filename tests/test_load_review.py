@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from recommendations.models import Recommendation
+from review_portal.lib.curation import FIRST_LOAD, LOADED_BY_COMMAND
 from sources.cleaning import clean_text
 from sources.loading import FIXTURE_FILES, MAX_DEPTH, MAX_FILE_BYTES
 from sources.models import ChapterTitle, Citation, SourceDocument, StakeholderResponse
@@ -526,13 +527,19 @@ def test_report_names_who_edited_a_kept_record_and_when(admin_user):
 
 
 def test_loads_are_recorded_in_history_as_the_commands_own(fixtures):
+    # The first load into an empty database says so; the change log leaves it out.
     load(fixtures=MINI)
     recommendation = Recommendation.objects.first()
     assert recommendation.history.count() >= 1
     assert {h.history_change_reason for h in recommendation.history.all()} == {
-        "load_review"
+        FIRST_LOAD
     }
     assert all(h.history_user is None for h in recommendation.history.all())
+    # A later load's changes are the command's own too, and are news.
+    recommendation.summary = "Edited."
+    recommendation.save()
+    load("--force", fixtures=MINI)
+    assert recommendation.history.first().history_change_reason == LOADED_BY_COMMAND
 
 
 def test_forced_reload_leaves_the_overwritten_version_restorable(admin_user):

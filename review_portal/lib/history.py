@@ -28,7 +28,7 @@ from django.utils.text import capfirst
 from simple_history.models import DeletedObject
 from simple_history.utils import get_m2m_reverse_field_name
 
-from review_portal.lib.curation import LOADER_REASONS
+from review_portal.lib.curation import FIRST_LOAD, LOADER_REASONS
 
 # Field labels where the field's verbose name reads badly on its own.
 LABELS = {
@@ -347,10 +347,11 @@ def change_keys(trackeds, since=None, until=None, scope=None):
     """Every change to the `trackeds` kinds between two datetimes, newest first, as
     dicts of history_date, record_type (a kind) and history_id: one UNION ALL query, to slice.
 
-    `scope` narrows some kinds, {kind: Q on its historical records}."""
+    `scope` narrows some kinds, {kind: Q on its historical records}. The first load
+    of the data into an empty database is not a change: it is left out."""
     parts = []
     for tracked in trackeds:
-        history = tracked.history.all()
+        history = tracked.history.exclude(history_change_reason=FIRST_LOAD)
         if since is not None:
             history = history.filter(history_date__gte=since)
         if until is not None:
