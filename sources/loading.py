@@ -217,6 +217,9 @@ class _Loader:
         seen = self.seen.setdefault(label, set())
         by_key = self.by_key[Model] = dict(existing)
         digests = {}
+        # Links to records of the same file (an umbrella's parts) are set once every
+        # record of the file is saved, since a part may come later in the file.
+        pending = []
 
         for index, record in enumerate(fixture_file.records, 1):
             key = _key_of(record)
@@ -240,10 +243,11 @@ class _Loader:
             if current is None:
                 outcome = "created"
             else:
-                now = digest(current, {f.name: _ids(current, f) for f in m2m_fields})
+                now_m2m = {f.name: _ids(current, f) for f in m2m_fields}
+                now = digest(current, now_m2m)
                 if now == wanted:
                     outcome = "unchanged"
-                elif now == loaded.get(key):
+                elif loaded.get(key) in {now, legacy_digest(current, now_m2m)}:
                     outcome = "updated"
                 elif self.force:
                     outcome = "updated"
@@ -264,10 +268,24 @@ class _Loader:
                 obj._change_reason = CHANGE_REASON
                 obj.save()
                 for name, ids in m2m.items():
-                    getattr(obj, name).set(ids)
+                    if _is_self(Model, name):
+                        pending.append((obj, name, ids, locate))
+                    else:
+                        getattr(obj, name).set(ids)
                 by_key[key] = obj
             if outcome != "kept" and loaded.get(key) != wanted:
                 digests[key] = wanted
+
+        for obj, name, keys, locate in pending:
+            missing = [k for k in keys if k not in by_key]
+            if missing:
+                raise FixtureError(
+                    fixture_file.path,
+                    f"refers to {[missing[0]]!r}, which does not exist",
+                    field=name,
+                    **locate,
+                )
+            getattr(obj, name).set([by_key[k].pk for k in keys])
 
         LoadedRecord.objects.filter(model=label, key__in=digests).delete()
         LoadedRecord.objects.bulk_create(
@@ -334,7 +352,13 @@ class _Loader:
                 if model_field.many_to_many:
                     if not isinstance(value, list):
                         raise ValueError("expected a list of natural keys")
-                    m2m[name] = [self._resolve(model_field, key).pk for key in value]
+                    if model_field.related_model is Model:
+                        # By slug: the record may not be saved yet (see apply()).
+                        m2m[name] = [_natural_slug(key) for key in value]
+                    else:
+                        m2m[name] = [
+                            self._resolve(model_field, key).pk for key in value
+                        ]
                 elif model_field.is_relation:
                     data[name] = self._resolve(model_field, value)
                 else:
@@ -353,9 +377,7 @@ class _Loader:
     def _resolve(self, model_field, key):
         if key is None and not model_field.many_to_many:
             return None  # full_clean() says whether the field may be empty
-        if not (isinstance(key, list) and len(key) == 1 and isinstance(key[0], str)):
-            raise ValueError(f'expected a natural key like ["a-slug"], not {key!r}')
-        target = self.by_key.get(model_field.related_model, {}).get(key[0])
+        target = self.by_key.get(model_field.related_model, {}).get(_natural_slug(key))
         if target is None:
             raise ValueError(f"refers to {key!r}, which does not exist")
         return target
@@ -406,16 +428,54 @@ def last_edit(obj) -> str:
     return f" (last by {who}, {edit.history_date:%Y-%m-%d %H:%M})"
 
 
+def _natural_slug(key) -> str:
+    if not (isinstance(key, list) and len(key) == 1 and isinstance(key[0], str)):
+        raise ValueError(f'expected a natural key like ["a-slug"], not {key!r}')
+    return key[0]
+
+
+def _is_self(Model, name) -> bool:
+    return Model._meta.get_field(name).related_model is Model
+
+
 def _ids(obj, m2m_field) -> list:
+    # Links within one model are compared by slug, as the loader resolves them late.
+    if m2m_field.related_model is type(obj):
+        return [related.slug for related in getattr(obj, m2m_field.name).all()]
     return [related.pk for related in getattr(obj, m2m_field.name).all()]
 
 
-def digest(obj, m2m: dict) -> str:
+# Fields added after records were first loaded. A row whose values in them are still
+# the defaults has the digest it had before they existed, so the first load after the
+# migration does not take every row for a staff edit.
+ADDED_FIELDS = {"kind", "inference", "former_slugs", "parts", "supports"}
+
+
+def legacy_digest(obj, m2m: dict) -> str | None:
+    """The digest `obj` had before ADDED_FIELDS existed, or None if any of them has
+    been given a value other than its default since."""
+    kept = {}
+    for model_field in obj._meta.concrete_fields:
+        if model_field.name in ADDED_FIELDS:
+            if model_field.value_from_object(obj) != model_field.get_default():
+                return None
+    for name, ids in m2m.items():
+        if name in ADDED_FIELDS:
+            if ids:
+                return None
+        else:
+            kept[name] = ids
+    return digest(obj, kept, omit=ADDED_FIELDS)
+
+
+def digest(obj, m2m: dict, omit=frozenset()) -> str:
     """A fingerprint of a record's editable content, the same for an unsaved instance
     built from a fixture and for the row it was saved as."""
     content = {}
     for model_field in obj._meta.concrete_fields:
         if model_field.primary_key or not model_field.editable:
+            continue
+        if model_field.name in omit:
             continue
         value = model_field.value_from_object(obj)
         if value is not None and isinstance(model_field, models.DecimalField):

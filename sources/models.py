@@ -19,6 +19,7 @@ from recommendations.models import (
     SlugQuerySet,
     TimelineEvent,
     choices_constraint,
+    inference_field,
 )
 from sources.cleaning import clean_text
 
@@ -65,6 +66,18 @@ class Stance(models.TextChoices):
     MIXED = "mixed", "Mixed"
     CRITICAL = "critical", "Critical"
     NEUTRAL = "neutral", "Neutral"
+
+
+class Supports(models.TextChoices):
+    """What a citation's excerpt gives: the record as a whole, or one scored field."""
+
+    RECORD = "", "The record as a whole"
+    POSITION = "position", "The government's position"
+    DELIVERY_STATUS = "delivery_status", "The delivery status"
+    DATE = "date", "The date"
+    VALUE = "value", "A key figure's value"
+    CHAPTER = "chapter", "A recommendation's stated chapter"
+    NUMBER = "number", "A recommendation's report number"
 
 
 class SourceDocument(NaturalSlugMixin, Curated):
@@ -208,6 +221,7 @@ class StakeholderResponse(NaturalSlugMixin, Curated):
     quotation = models.TextField(
         blank=True, help_text="Exactly as the source has it, misspellings included."
     )
+    inference = inference_field()
     source = models.ForeignKey(
         SourceDocument, on_delete=models.PROTECT, related_name="responses"
     )
@@ -317,6 +331,13 @@ class Citation(NaturalSlugMixin, Curated):
         SourceDocument, on_delete=models.PROTECT, related_name="citations"
     )
     excerpt = models.TextField(help_text="Exactly as the source has it.")
+    supports = models.CharField(
+        max_length=20,
+        choices=Supports,
+        blank=True,
+        default=Supports.RECORD,
+        help_text="The field of its record this excerpt gives, or blank for the record as a whole.",
+    )
     review = models.ForeignKey(
         Review,
         on_delete=models.CASCADE,
@@ -380,6 +401,7 @@ class Citation(NaturalSlugMixin, Curated):
     class Meta:
         ordering = ["slug"]
         constraints = [
+            choices_constraint("supports", Supports, blank=True),
             models.CheckConstraint(
                 # Exactly one target: the sum of "is set" flags is one.
                 condition=models.Q(
