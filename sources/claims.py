@@ -39,7 +39,8 @@ comma between groups of exactly three digits is a thousands separator ("1,000" i
 "17,000" is 17000); a point between digits is a decimal point ("£3.46m" is 3.46, "2.60" is
 2.6). A reference to one of the report's chapters ("chapter 5", "chapters 3
 and 7", "ch. 8") is not a claim needing an excerpt: the chapters are the portal's own
-records, from the report's contents page, so those numbers are skipped. Anything else splits tokens: "16-17" is 16 and 17, "0–25" is 0 and 25, "2025/26" is
+records, from the report's contents page, so those numbers are skipped; so are the
+digits of a name (NAMES_WITH_DIGITS: Article 39, Room151, Catch22). Anything else splits tokens: "16-17" is 16 and 17, "0–25" is 0 and 25, "2025/26" is
 2025 and 26, "2023-02-02" is 2023, 2 and 2. Letters around the digits are ignored, so
 currency, units and scales do not count ("£2.6bn" is 2.6, "25%" is 25, "23rd" is 23, "P10"
 is 10, "s47" is 47). A date such as "23 May 2022" gives 23 and 2022 (month names are
@@ -133,9 +134,16 @@ _CHAPTER_REFERENCE = re.compile(
 )
 
 
+# Names with digits in them are names, not figures.
+NAMES_WITH_DIGITS = ["Article 39", "Room151", "Catch22"]
+
+
 def prose_numbers(text: str) -> list[str]:
-    """The number tokens of our prose: chapter references left out."""
-    return number_list(_CHAPTER_REFERENCE.sub(" ", text or ""))
+    """The number tokens of our prose: chapter references and names left out."""
+    text = _CHAPTER_REFERENCE.sub(" ", text or "")
+    for name in NAMES_WITH_DIGITS:
+        text = text.replace(name, " ")
+    return number_list(text)
 
 
 def number_tokens(text: str) -> set[str]:
@@ -148,9 +156,36 @@ def number_list(text: str) -> list[str]:
     return [normalise_number(match) for match in _NUMBER.findall(text or "")]
 
 
+_SCALES = {
+    "thousand": 10**3,
+    "k": 10**3,
+    "million": 10**6,
+    "m": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+}
+_SCALED = re.compile(
+    r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(thousand|million|billion|bn|m|k)\b",
+    re.IGNORECASE,
+)
+
+
+def scaled_values(text: str) -> set[str]:
+    """Numbers with a scale word, multiplied out: "£2.6bn" -> "2600000000"."""
+    return {
+        normalise_number(
+            str(Decimal(number.replace(",", "")) * _SCALES[scale.lower()])
+        )
+        for number, scale in _SCALED.findall(text or "")
+    }
+
+
 def holds_number(text: str, value) -> bool:
-    """Whether `text` has the number `value` (a Decimal, a number or a string)."""
-    return normalise_number(str(value)) in number_tokens(text)
+    """Whether `text` has the number `value` (a Decimal, a number or a string), as
+    written ("2.6" in "£2.6bn") or multiplied out by its scale word (2600000000 in
+    "£2.6bn", 82000000 in "£82 million")."""
+    wanted = normalise_number(str(value))
+    return wanted in number_tokens(text) or wanted in scaled_values(text)
 
 
 # --- names ---------------------------------------------------------------------
