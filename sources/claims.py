@@ -40,7 +40,7 @@ comma between groups of exactly three digits is a thousands separator ("1,000" i
 2.6). A reference to one of the report's chapters ("chapter 5", "chapters 3
 and 7", "ch. 8") is not a claim needing an excerpt: the chapters are the portal's own
 records, from the report's contents page, so those numbers are skipped; so are the
-digits of a name (NAMES_WITH_DIGITS: Article 39, Room151, Catch22). Anything else splits tokens: "16-17" is 16 and 17, "0–25" is 0 and 25, "2025/26" is
+digits of a name (NAMES_WITH_DIGITS: Article 39, Room151, Catch22, Regulation 44). Anything else splits tokens: "16-17" is 16 and 17, "0–25" is 0 and 25, "2025/26" is
 2025 and 26, "2023-02-02" is 2023, 2 and 2. Letters around the digits are ignored, so
 currency, units and scales do not count ("£2.6bn" is 2.6, "25%" is 25, "23rd" is 23, "P10"
 is 10, "s47" is 47). A date such as "23 May 2022" gives 23 and 2022 (month names are
@@ -135,7 +135,7 @@ _CHAPTER_REFERENCE = re.compile(
 
 
 # Names with digits in them are names, not figures.
-NAMES_WITH_DIGITS = ["Article 39", "Room151", "Catch22"]
+NAMES_WITH_DIGITS = ["Article 39", "Room151", "Catch22", "Regulation 44", "regulation 44"]
 
 
 def prose_numbers(text: str) -> list[str]:
