@@ -119,7 +119,7 @@ _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?")
 
 
 def normalise_number(text: str) -> str:
-    """"1,000" -> "1000", "2.60" -> "2.6", "047" -> "47", "3.0" -> "3"."""
+    """ "1,000" -> "1000", "2.60" -> "2.6", "047" -> "47", "3.0" -> "3"."""
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
@@ -135,7 +135,13 @@ _CHAPTER_REFERENCE = re.compile(
 
 
 # Names with digits in them are names, not figures.
-NAMES_WITH_DIGITS = ["Article 39", "Room151", "Catch22", "Regulation 44", "regulation 44"]
+NAMES_WITH_DIGITS = [
+    "Article 39",
+    "Room151",
+    "Catch22",
+    "Regulation 44",
+    "regulation 44",
+]
 
 
 def prose_numbers(text: str) -> list[str]:
@@ -173,9 +179,7 @@ _SCALED = re.compile(
 def scaled_values(text: str) -> set[str]:
     """Numbers with a scale word, multiplied out: "£2.6bn" -> "2600000000"."""
     return {
-        normalise_number(
-            str(Decimal(number.replace(",", "")) * _SCALES[scale.lower()])
-        )
+        normalise_number(str(Decimal(number.replace(",", "")) * _SCALES[scale.lower()]))
         for number, scale in _SCALED.findall(text or "")
     }
 
@@ -328,7 +332,10 @@ def check_government_update(update, citations, people=()) -> list[Violation]:
     if update.delivery_status and not _supporting(citations, "delivery_status"):
         found.append(
             Violation(
-                label, slug, "delivery_status", "no citation supports the delivery status"
+                label,
+                slug,
+                "delivery_status",
+                "no citation supports the delivery status",
             )
         )
     date_backed = bool(_supporting(citations, "date")) or any(
@@ -393,7 +400,9 @@ def check_recommendation(recommendation, citations, people=()) -> list[Violation
 def check_key_figure(figure, citations, people=()) -> list[Violation]:
     found = []
     backing = [
-        c for c in _supporting(citations, "value") if holds_number(c.excerpt, figure.value)
+        c
+        for c in _supporting(citations, "value")
+        if holds_number(c.excerpt, figure.value)
     ]
     if not backing:
         found.append(

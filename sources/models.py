@@ -422,7 +422,7 @@ class Citation(NaturalSlugMixin, Curated):
                     + ", ".join(CITATION_TARGETS)
                     + "."
                 ),
-            )
+            ),
         ]
 
     def __str__(self):

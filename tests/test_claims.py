@@ -61,7 +61,11 @@ def where(violations):
 
 
 GOOD = [
-    cite("The government accepts the recommendation", "position", datetime.date(2023, 2, 2))
+    cite(
+        "The government accepts the recommendation",
+        "position",
+        datetime.date(2023, 2, 2),
+    )
 ]
 
 
@@ -85,7 +89,9 @@ def test_number_tokens(text, tokens):
 
 
 def test_chapter_references_are_not_claims():
-    assert claims.prose_numbers("It could belong to chapter 8 or chapters 3 and 7") == []
+    assert (
+        claims.prose_numbers("It could belong to chapter 8 or chapters 3 and 7") == []
+    )
 
 
 def test_key_figure_value_compares_digits():
@@ -162,11 +168,15 @@ def test_rule_c_number_needs_a_number_citation_holding_it():
         ("recommendations.recommendation", "a-recommendation", "number")
     }
     assert claims.check_recommendation(rec, [cite("Recommendation 5.3", "number")])
-    assert claims.check_recommendation(rec, [cite("Recommendation 5.2", "number")]) == []
+    assert (
+        claims.check_recommendation(rec, [cite("Recommendation 5.2", "number")]) == []
+    )
 
 
 def test_rule_d_key_figure_needs_its_value():
-    figure = KeyFigure(slug="a-figure", value=Decimal("2.60"), unit="£bn", measures="Cost")
+    figure = KeyFigure(
+        slug="a-figure", value=Decimal("2.60"), unit="£bn", measures="Cost"
+    )
     found = claims.check_key_figure(figure, [cite("a proposal for £2.6bn")])
     assert where(found) == {("recommendations.keyfigure", "a-figure", "value")}
     assert claims.check_key_figure(figure, [cite("£2.6bn", "value")]) == []
@@ -205,8 +215,12 @@ def test_rule_f_people_in_prose_must_be_in_an_excerpt():
     event = TimelineEvent(
         slug="an-event", title="Report out", description="Will Quince makes a statement"
     )
-    found = claims.check_timeline_event(event, [cite("report published")], ["Will Quince"])
-    assert where(found) == {("recommendations.timelineevent", "an-event", "description")}
+    found = claims.check_timeline_event(
+        event, [cite("report published")], ["Will Quince"]
+    )
+    assert where(found) == {
+        ("recommendations.timelineevent", "an-event", "description")
+    }
     assert "Will Quince" in found[0].message
     backed = [cite("Quince told MPs")]
     assert claims.check_timeline_event(event, backed, ["Will Quince"]) == []
@@ -245,7 +259,8 @@ def test_rule_f_response_summary_checks_numbers_against_the_quotation():
 
 
 @pytest.mark.parametrize(
-    "text", ["By the research notes, X says so.", "Keoghs gives 8 February (not linked here)."]
+    "text",
+    ["By the research notes, X says so.", "Keoghs gives 8 February (not linked here)."],
 )
 def test_rule_g_no_hidden_material(text):
     discrepancy = Discrepancy(slug="a-gap", topic="Date", summary=text)
