@@ -474,27 +474,38 @@ def _ids(obj, m2m_field) -> list:
     return [related.pk for related in getattr(obj, m2m_field.name).all()]
 
 
-# Fields added after records were first loaded. A row whose values in them are still
-# the defaults has the digest it had before they existed, so the first load after the
-# migration does not take every row for a staff edit.
-ADDED_FIELDS = {"kind", "inference", "former_slugs", "parts", "supports"}
+# Fields added after records were first loaded, by model. A row whose values in them
+# are still the defaults has the digest it had before they existed, so the first load
+# after the migration does not take every row for a staff edit.
+ADDED_FIELDS = {
+    "recommendations.recommendation": {"kind", "inference", "former_slugs", "parts"},
+    "recommendations.governmentupdate": {"inference"},
+    "recommendations.timelineevent": {"inference"},
+    "recommendations.keyfigure": {"inference"},
+    "recommendations.discrepancy": {"inference"},
+    "sources.stakeholderresponse": {"inference"},
+    "sources.citation": {"supports"},
+}
 
 
 def legacy_digest(obj, m2m: dict) -> str | None:
-    """The digest `obj` had before ADDED_FIELDS existed, or None if any of them has
-    been given a value other than its default since."""
-    kept = {}
+    """The digest `obj` had before its ADDED_FIELDS existed, or None if it has none
+    or any of them has been given a value other than its default since."""
+    added = ADDED_FIELDS.get(obj._meta.label_lower)
+    if not added:
+        return None
     for model_field in obj._meta.concrete_fields:
-        if model_field.name in ADDED_FIELDS:
+        if model_field.name in added:
             if model_field.value_from_object(obj) != model_field.get_default():
                 return None
+    kept = {}
     for name, ids in m2m.items():
-        if name in ADDED_FIELDS:
+        if name in added:
             if ids:
                 return None
         else:
             kept[name] = ids
-    return digest(obj, kept, omit=ADDED_FIELDS)
+    return digest(obj, kept, omit=added)
 
 
 def digest(obj, m2m: dict, omit=frozenset()) -> str:
