@@ -139,7 +139,7 @@ class RecommendationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     ]
     search_fields = ["title", "slug", "number", "summary", "addressed_to"]
     list_select_related = ["chapter"]
-    autocomplete_fields = ["review", "chapter", "missions"]
+    autocomplete_fields = ["review", "chapter", "missions", "parts"]
     prepopulated_fields = {"slug": ["title"]}
     fieldsets = [
         (
@@ -147,6 +147,7 @@ class RecommendationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
             {
                 "fields": [
                     "review",
+                    "kind",
                     "title",
                     "slug",
                     "number",
@@ -154,11 +155,13 @@ class RecommendationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
                     "addressed_to",
                     "is_headline",
                     "missions",
+                    "parts",
+                    "former_slugs",
                 ]
             },
         ),
         ("Chapter", {"fields": ["chapter", "chapter_basis", "chapter_note"]}),
-        ("Provenance", {"fields": ["confidence", "note"]}),
+        ("Provenance", {"fields": ["confidence", "note", "inference"]}),
         (
             "Government response",
             {
@@ -249,6 +252,7 @@ class KeyFigureAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
         ("qualifier", "value", "unit"),
         "year",
         "recommendation",
+        "inference",
     ]
     inlines = [CitationInline]
 
@@ -263,7 +267,14 @@ class TimelineEventAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["review"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "date"
-    fields = ["review", "title", "slug", ("date", "date_precision"), "description"]
+    fields = [
+        "review",
+        "title",
+        "slug",
+        ("date", "date_precision"),
+        "description",
+        "inference",
+    ]
     inlines = [CitationInline]
 
 
@@ -281,6 +292,7 @@ class GovernmentUpdateAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
         ("date", "date_precision"),
         ("position", "delivery_status"),
         "detail",
+        "inference",
     ]
     inlines = [CitationInline]
 
@@ -293,7 +305,7 @@ class DiscrepancyAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["recommendation"]
     autocomplete_fields = ["review", "recommendation"]
     prepopulated_fields = {"slug": ["topic"]}
-    fields = ["review", "topic", "slug", "summary", "recommendation"]
+    fields = ["review", "topic", "slug", "summary", "inference", "recommendation"]
     inlines = [CitationInline]
 
     citation_count = count_column("citations", "Sources")

@@ -14,6 +14,7 @@ from review_portal.lib.curation import (
     CuratedQuerySet,
     NaturalSlugMixin,
     choices_constraint,
+    inference_field,
 )
 from review_portal.lib.search import Searchable
 
@@ -54,6 +55,7 @@ class Position(models.TextChoices):
     ACCEPTED_IN_PRINCIPLE = "accepted_in_principle", "Accepted in principle"
     PARTIALLY_ACCEPTED = "partially_accepted", "Partially accepted"
     UNDER_CONSIDERATION = "under_consideration", "Under consideration"
+    NO_PLANS = "no_plans", "No current plans"
     REJECTED = "rejected", "Rejected"
     NO_RESPONSE_FOUND = "no_response_found", "No response found"
 
@@ -67,6 +69,15 @@ class DeliveryStatus(models.TextChoices):
     PILOTED = "piloted", "Piloted"
     LEGISLATED = "legislated", "Legislated"
     DELIVERED = "delivered", "Delivered"
+
+
+class RecommendationKind(models.TextChoices):
+    """What sort of record a "recommendation" is: most are one specific ask."""
+
+    RECOMMENDATION = "recommendation", "Recommendation"
+    UMBRELLA = "umbrella", "Umbrella: groups other recommendations"
+    TOPIC = "topic", "Topic: the report addresses it; no specific ask known"
+    CONCLUSION = "conclusion", "The report's overall conclusion"
 
 
 class Review(NaturalSlugMixin, Curated):
@@ -251,6 +262,13 @@ class Recommendation(NaturalSlugMixin, Curated):
         help_text="The report's number, only where a source gives one (e.g. 5.2).",
     )
     slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(
+        max_length=15,
+        choices=RecommendationKind,
+        default=RecommendationKind.RECOMMENDATION,
+        db_index=True,
+        help_text="A specific ask, an umbrella over others, a topic, or the conclusion.",
+    )
     title = models.CharField(
         max_length=200, help_text="A short title in our own words."
     )
@@ -271,8 +289,21 @@ class Recommendation(NaturalSlugMixin, Curated):
     note = models.TextField(
         blank=True, help_text="What we could not confirm, in our own words."
     )
+    inference = inference_field()
+    former_slugs = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Slugs of duplicate records merged into this one.",
+    )
     missions = models.ManyToManyField(
         Mission, blank=True, related_name="recommendations"
+    )
+    parts = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="umbrellas",
+        help_text="For an umbrella: the recommendations it groups.",
     )
     # The latest of its government updates on each axis, kept by a signal on
     # GovernmentUpdate so that lists filter and count on an indexed column.
@@ -317,7 +348,7 @@ class Recommendation(NaturalSlugMixin, Curated):
         body_columns=("summary", "addressed_to"),
     )
     objects = RecommendationQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[missions])
+    history = HistoricalRecords(m2m_fields=[missions, parts])
 
     class Meta:
         ordering = ["slug"]
@@ -328,6 +359,7 @@ class Recommendation(NaturalSlugMixin, Curated):
                 name="recommendations_recommendation_unique_number",
             ),
             choices_constraint("chapter_basis", ChapterBasis),
+            choices_constraint("kind", RecommendationKind),
             choices_constraint("confidence", Confidence),
             choices_constraint("position", Position),
             choices_constraint("delivery_status", DeliveryStatus),
@@ -411,6 +443,7 @@ class KeyFigure(NaturalSlugMixin, Curated):
     year = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The year it refers to, where the source says."
     )
+    inference = inference_field()
 
     public_fields = (
         "value",
@@ -450,6 +483,7 @@ class TimelineEvent(NaturalSlugMixin, Curated):
         max_length=300, help_text="What happened, in our own words."
     )
     description = models.TextField(blank=True)
+    inference = inference_field()
 
     public_fields = (
         "date",
@@ -499,6 +533,7 @@ class GovernmentUpdate(NaturalSlugMixin, Curated):
         help_text="Where delivery stood, if this update states it.",
     )
     detail = models.TextField(help_text="What happened, in our own words.")
+    inference = inference_field()
 
     public_fields = (
         "recommendation",
@@ -582,6 +617,7 @@ class Discrepancy(NaturalSlugMixin, Curated):
         max_length=200, help_text="What the sources disagree about."
     )
     summary = models.TextField(help_text="The disagreement, in our own words.")
+    inference = inference_field()
 
     public_fields = (
         "topic",

@@ -38,6 +38,10 @@ POSITION_DEFINITIONS = {
         "The government has not decided: it promised a fuller response, consulted, or "
         "said it would explore or review the idea."
     ),
+    Position.NO_PLANS: (
+        "The government said it has no current plans to do it. That is not a "
+        "rejection: it has not said it will not."
+    ),
     Position.REJECTED: (
         "The government said it would not take the recommendation forward, or not as "
         "the review proposed it."

@@ -71,7 +71,7 @@ class CitationInline(QuotationInlineMixin, admin.TabularInline):
     support, so Django finds the key to the parent whichever record it is."""
 
     model = Citation
-    fields = ["slug", "source", "excerpt", "verified"]
+    fields = ["slug", "source", "excerpt", "supports", "verified"]
     readonly_fields = ["verified"]
     autocomplete_fields = ["source"]
     formfield_overrides = COMPACT_TEXT
@@ -226,6 +226,7 @@ class StakeholderResponseAdmin(
                     "responded_on",
                     "is_date_approximate",
                     "summary",
+                    "inference",
                 ]
             },
         ),
@@ -295,7 +296,7 @@ class CitationAdmin(CuratedAdminMixin, QuotationStatusMixin, SimpleHistoryAdmin)
     readonly_fields = ["verified"]
     quotation_field = "excerpt"
     fieldsets = [
-        (None, {"fields": ["slug", "source", "excerpt", "verified"]}),
+        (None, {"fields": ["slug", "source", "excerpt", "supports", "verified"]}),
         (
             "Supports",
             {"fields": CITATION_TARGETS, "description": "Set exactly one of these."},

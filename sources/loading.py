@@ -334,6 +334,7 @@ def load(
                 loader.remove_missing(fixture_file, report, prune=prune)
         for recommendation in Recommendation.objects.filter(pk__in=touched):
             recommendation.refresh_tracking(reason=loader.reason)
+        check_claims(files)
         if dry_run:
             transaction.set_rollback(True)
     return Report(reports)
@@ -377,6 +378,31 @@ def _advisory_lock(on_wait):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
+def check_claims(files: list[FixtureFile]) -> None:
+    """Every claim in the fixtures must be backed by what it cites (sources.claims).
+    Run once all files are in, since a record's citations load last. Records that
+    staff added and the fixtures do not hold are the admin's to check."""
+    from sources.claims import check_database
+
+    where = {
+        f.model._meta.label_lower: (
+            f.path,
+            {_key_of(r): i for i, r in enumerate(f.records, 1)},
+        )
+        for f in files
+    }
+    for violation in check_database():
+        path, index = where.get(violation.model, (None, {}))
+        if violation.slug in index:
+            raise FixtureError(
+                path,
+                violation.message,
+                record=index[violation.slug],
+                key=violation.slug,
+                field=violation.field,
+            )
+
+
 class _Loader:
     def __init__(self, directory: Path, *, force: bool):
         self.directory = directory
@@ -406,6 +432,9 @@ class _Loader:
         seen = self.seen.setdefault(label, set())
         by_key = self.by_key[Model] = dict(existing)
         digests = {}
+        # Links to records of the same file (an umbrella's parts) are set once every
+        # record of the file is saved, since a part may come later in the file.
+        pending = []
 
         for index, record in enumerate(fixture_file.records, 1):
             key = _key_of(record)
@@ -442,10 +471,28 @@ class _Loader:
                 report.details.append(f"{outcome} {key}")
 
             if outcome in {"created", "updated"}:
-                self._write(obj, m2m)
+                self._write(
+                    obj, {n: ids for n, ids in m2m.items() if not _is_self(Model, n)}
+                )
+                pending += [
+                    (obj, n, ids, locate)
+                    for n, ids in m2m.items()
+                    if _is_self(Model, n)
+                ]
                 by_key[key] = obj
             if outcome != "kept" and loaded.get(key) != wanted:
                 digests[key] = wanted
+
+        for obj, name, keys, locate in pending:
+            missing = [k for k in keys if k not in by_key]
+            if missing:
+                raise FixtureError(
+                    fixture_file.path,
+                    f"refers to {[missing[0]]!r}, which does not exist",
+                    field=name,
+                    **locate,
+                )
+            getattr(obj, name).set([by_key[k].pk for k in keys])
 
         LoadedRecord.objects.filter(model=label, key__in=digests).delete()
         LoadedRecord.objects.bulk_create(
@@ -461,10 +508,12 @@ class _Loader:
         --force."""
         if current is None:
             return "created"
-        now = digest(current, {f.name: _ids(current, f) for f in m2m_fields})
+        now_m2m = {f.name: _ids(current, f) for f in m2m_fields}
+        now = digest(current, now_m2m)
         if now == wanted:
             return "unchanged"
-        if now == last_loaded:
+        # As last loaded, possibly by a version before a migration added fields.
+        if last_loaded in {now, legacy_digest(current, now_m2m)}:
             return "updated"
         return "overwritten" if self.force else "kept"
 
@@ -532,7 +581,13 @@ class _Loader:
                 if model_field.many_to_many:
                     if not isinstance(value, list):
                         raise ValueError("expected a list of natural keys")
-                    m2m[name] = [self._resolve(model_field, key).pk for key in value]
+                    if model_field.related_model is Model:
+                        # By slug: the record may not be saved yet (see apply()).
+                        m2m[name] = [_natural_slug(key) for key in value]
+                    else:
+                        m2m[name] = [
+                            self._resolve(model_field, key).pk for key in value
+                        ]
                 elif model_field.is_relation:
                     data[name] = self._resolve(model_field, value)
                 else:
@@ -551,9 +606,7 @@ class _Loader:
     def _resolve(self, model_field, key):
         if key is None and not model_field.many_to_many:
             return None  # full_clean() says whether the field may be empty
-        if not (isinstance(key, list) and len(key) == 1 and isinstance(key[0], str)):
-            raise ValueError(f'expected a natural key like ["a-slug"], not {key!r}')
-        target = self.by_key.get(model_field.related_model, {}).get(key[0])
+        target = self.by_key.get(model_field.related_model, {}).get(_natural_slug(key))
         if target is None:
             raise ValueError(f"refers to {key!r}, which does not exist")
         return target
@@ -617,16 +670,65 @@ def last_edit(obj) -> str:
     return f" (last by {who}, {edit.history_date:%Y-%m-%d %H:%M})"
 
 
+def _natural_slug(key) -> str:
+    if not (isinstance(key, list) and len(key) == 1 and isinstance(key[0], str)):
+        raise ValueError(f'expected a natural key like ["a-slug"], not {key!r}')
+    return key[0]
+
+
+def _is_self(Model, name) -> bool:
+    return Model._meta.get_field(name).related_model is Model
+
+
 def _ids(obj, m2m_field) -> list:
+    # Links within one model are compared by slug, as the loader resolves them late.
+    if m2m_field.related_model is type(obj):
+        return [related.slug for related in getattr(obj, m2m_field.name).all()]
     return [related.pk for related in getattr(obj, m2m_field.name).all()]
 
 
-def digest(obj, m2m: dict) -> str:
+# Fields added after records were first loaded, by model. A row whose values in them
+# are still the defaults has the digest it had before they existed, so the first load
+# after the migration does not take every row for a staff edit.
+ADDED_FIELDS = {
+    "recommendations.recommendation": {"kind", "inference", "former_slugs", "parts"},
+    "recommendations.governmentupdate": {"inference"},
+    "recommendations.timelineevent": {"inference"},
+    "recommendations.keyfigure": {"inference"},
+    "recommendations.discrepancy": {"inference"},
+    "sources.stakeholderresponse": {"inference"},
+    "sources.citation": {"supports"},
+}
+
+
+def legacy_digest(obj, m2m: dict) -> str | None:
+    """The digest `obj` had before its ADDED_FIELDS existed, or None if it has none
+    or any of them has been given a value other than its default since."""
+    added = ADDED_FIELDS.get(obj._meta.label_lower)
+    if not added:
+        return None
+    for model_field in obj._meta.concrete_fields:
+        if model_field.name in added:
+            if model_field.value_from_object(obj) != model_field.get_default():
+                return None
+    kept = {}
+    for name, ids in m2m.items():
+        if name in added:
+            if ids:
+                return None
+        else:
+            kept[name] = ids
+    return digest(obj, kept, omit=added)
+
+
+def digest(obj, m2m: dict, omit=frozenset()) -> str:
     """A fingerprint of a record's editable content, the same for an unsaved instance
     built from a fixture and for the row it was saved as."""
     content = {}
     for model_field in obj._meta.concrete_fields:
         if model_field.primary_key or not model_field.editable:
+            continue
+        if model_field.name in omit:
             continue
         value = model_field.value_from_object(obj)
         if value is not None and isinstance(model_field, models.DecimalField):

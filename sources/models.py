@@ -22,6 +22,7 @@ from review_portal.lib.curation import (
     CuratedQuerySet,
     NaturalSlugMixin,
     choices_constraint,
+    inference_field,
 )
 from review_portal.lib.search import Searchable
 from sources.cleaning import clean_text
@@ -69,6 +70,18 @@ class Stance(models.TextChoices):
     MIXED = "mixed", "Mixed"
     CRITICAL = "critical", "Critical"
     NEUTRAL = "neutral", "Neutral"
+
+
+class Supports(models.TextChoices):
+    """What a citation's excerpt gives: the record as a whole, or one scored field."""
+
+    RECORD = "", "The record as a whole"
+    POSITION = "position", "The government's position"
+    DELIVERY_STATUS = "delivery_status", "The delivery status"
+    DATE = "date", "The date"
+    VALUE = "value", "A key figure's value"
+    CHAPTER = "chapter", "A recommendation's stated chapter"
+    NUMBER = "number", "A recommendation's report number"
 
 
 class SourceDocument(NaturalSlugMixin, Curated):
@@ -263,6 +276,7 @@ class StakeholderResponse(NaturalSlugMixin, Curated):
     quotation = models.TextField(
         blank=True, help_text="Exactly as the source has it, misspellings included."
     )
+    inference = inference_field()
     source = models.ForeignKey(
         SourceDocument, on_delete=models.PROTECT, related_name="responses"
     )
@@ -428,6 +442,13 @@ class Citation(NaturalSlugMixin, Curated):
         SourceDocument, on_delete=models.PROTECT, related_name="citations"
     )
     excerpt = models.TextField(help_text="Exactly as the source has it.")
+    supports = models.CharField(
+        max_length=20,
+        choices=Supports,
+        blank=True,
+        default=Supports.RECORD,
+        help_text="The field of its record this excerpt gives, or blank for the record as a whole.",
+    )
     review = _target(Review)
     chapter = _target(Chapter)
     recommendation = _target(Recommendation)
@@ -444,6 +465,7 @@ class Citation(NaturalSlugMixin, Curated):
     class Meta:
         ordering = ["slug"]
         constraints = [
+            choices_constraint("supports", Supports, blank=True),
             models.CheckConstraint(
                 # Exactly one target: the sum of "is set" flags is one.
                 condition=models.Q(
@@ -464,7 +486,7 @@ class Citation(NaturalSlugMixin, Curated):
                     + ", ".join(CITATION_TARGETS)
                     + "."
                 ),
-            )
+            ),
         ]
 
     def __str__(self):

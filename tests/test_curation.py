@@ -46,6 +46,10 @@ def form_data(response):
             if value is None or value is False:
                 continue
             data[field.html_name] = "on" if value is True else value
+            if field.field.show_hidden_initial:
+                # A field with a callable default (former_slugs=list) also renders
+                # its initial value in a hidden input, which the browser posts.
+                data[field.html_initial_name] = field.field.prepare_value(field.initial)
     return data
 
 

@@ -147,7 +147,7 @@ def test_each_option_shows_how_many_results_choosing_it_gives(client, data, para
 
     # Every option of chapter, mission, position, delivery status, stance,
     # organisation and confidence.
-    assert len(options) == 2 + 3 + 6 + 6 + 4 + 2 + 3
+    assert len(options) == 2 + 3 + 7 + 6 + 4 + 2 + 3
     for name, value, count in options:
         chosen = client.get("/recommendations/", {**params, name: value})
         assert result_count(chosen, "recommendation") == count, (name, value)

@@ -27,6 +27,18 @@ def choices_constraint(field: str, choices: type[models.TextChoices], *, blank=F
     )
 
 
+INFERENCE_HELP = (
+    "Our own inference or arithmetic, shown on the page as such; exempt from the "
+    "excerpt check."
+)
+
+
+def inference_field():
+    """Where a record says what is our own inference or arithmetic rather than a
+    source's: the claims check leaves it out, and pages label it as ours."""
+    return models.TextField(blank=True, help_text=INFERENCE_HELP)
+
+
 class CuratedQuerySet(models.QuerySet):
     """Every model loaded from fixtures is found by its slug, its natural key."""
 
