@@ -14,7 +14,11 @@ from recommendations.models import (
     TimelineEvent,
 )
 from review_portal.lib.admin import CuratedAdminMixin, count_column, save_by
-from sources.admin import ChapterTitleInline, CitationInline
+from sources.admin import (
+    ChapterTitleInline,
+    CitationInline,
+    ClaimsCheckedRecordsFormSet,
+)
 
 
 @admin.register(Review)
@@ -96,6 +100,7 @@ class GovernmentUpdateInline(admin.TabularInline):
     """A recommendation's dated updates; their sources are added on each update's page."""
 
     model = GovernmentUpdate
+    formset = ClaimsCheckedRecordsFormSet
     fields = ["date", "date_precision", "position", "delivery_status", "detail", "slug"]
     extra = 0
     show_change_link = True

@@ -1,12 +1,18 @@
+import copy
+
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet, construct_instance
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from recommendations.models import Review
 from review_portal.lib.admin import CuratedAdminMixin, count_column
+from sources.claims import check_record, people_from
 from sources.models import (
     CITATION_TARGETS,
     ChapterTitle,
@@ -66,11 +72,106 @@ class QuotationInlineMixin(QuotationStatusMixin):
         return super().get_queryset(request).select_related("source")
 
 
+def claim_errors(obj, citations=None, fields=None):
+    """The claims check (sources.claims) of `obj` as it would be saved, as messages
+    naming the field; only of `fields`, if given: an edit is refused for what it
+    changes, not for what it leaves as it was."""
+    people = people_from(
+        StakeholderResponse.objects.only("person"),
+        Review.objects.values_list("chair", flat=True),
+    )
+    return [
+        f"{violation.field}: {violation.message}"
+        for violation in check_record(obj, citations, people)
+        if fields is None or violation.field in fields
+    ]
+
+
+def edited_fields(obj):
+    """The fields of `obj` that differ from its saved row; None for a new record,
+    all of whose fields are new."""
+    if obj.pk is None:
+        return None
+    saved = type(obj)._default_manager.filter(pk=obj.pk).values().first() or {}
+    return {
+        f.name
+        for f in obj._meta.concrete_fields
+        if getattr(obj, f.attname) != saved.get(f.attname)
+    }
+
+
+class ClaimsCheckedFormSet(BaseInlineFormSet):
+    """A record's citations, refused together with the record when what it says
+    is not backed by them: the same check as load_review's, on the record as edited
+    and the citations as they would be saved."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        deleted = [
+            form
+            for form in self.forms
+            if self.can_delete and self._should_delete_form(form)
+        ]
+        kept = [
+            form.instance
+            for form in self.forms
+            if (form.has_changed() or form.instance.pk)
+            and form not in deleted
+            and getattr(form.instance, "source_id", None)
+        ]
+        # A citation removed or changed can take away what any claim rests on; one
+        # added only adds support.
+        cited_anew = deleted or any(
+            form.instance.pk and form.has_changed() for form in self.forms
+        )
+        fields = None if cited_anew else edited_fields(self.instance)
+        errors = claim_errors(self.instance, kept, fields)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ClaimsCheckedRecordsFormSet(BaseInlineFormSet):
+    """Inline records that cite sources of their own (a recommendation's government
+    updates): each changed one is checked against the citations it has."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        errors = [
+            f"{form.instance}: {message}"
+            for form in self.forms
+            if form.has_changed()
+            and not (self.can_delete and self._should_delete_form(form))
+            for message in claim_errors(form.instance, None if form.instance.pk else [])
+        ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class ClaimsCheckedForm(forms.ModelForm):
+    """A record that cites no sources of its own (a stakeholder response, checked
+    against its quotation), refused when a claim is not backed."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            record = construct_instance(self, copy.copy(self.instance))
+            fields = set(self.changed_data) if self.instance.pk else None
+            for message in claim_errors(record, fields=fields):
+                self.add_error(None, message)
+        return cleaned
+
+
 class CitationInline(QuotationInlineMixin, admin.TabularInline):
     """The sources of a record. Citation has one key per kind of record it can
-    support, so Django finds the key to the parent whichever record it is."""
+    support, so Django finds the key to the parent whichever record it is. Saving
+    runs the claims check over the record and these citations."""
 
     model = Citation
+    formset = ClaimsCheckedFormSet
     fields = ["slug", "source", "excerpt", "supports", "verified"]
     readonly_fields = ["verified"]
     autocomplete_fields = ["source"]
@@ -195,6 +296,7 @@ class OrganisationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
 class StakeholderResponseAdmin(
     CuratedAdminMixin, QuotationStatusMixin, SimpleHistoryAdmin
 ):
+    form = ClaimsCheckedForm
     list_display = [
         "__str__",
         "organisation",
