@@ -47,4 +47,5 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("", include("recommendations.urls")),
     path("", include("sources.urls")),
+    path("", include("alerts.urls")),
 ]

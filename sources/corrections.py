@@ -113,13 +113,16 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def is_throttled(request) -> bool:
+def is_throttled(request, bucket="report") -> bool:
     """Count this submission against its client; True once over the limit.
+
+    `bucket` keeps separate counts for separate forms (the email alerts' sign-up
+    uses "alerts"), each with the same limit and window.
 
     add() then incr() is atomic on every cache backend that supports incr natively
     (Redis, Memcached). The default LocMemCache counts per process, so with several
     workers the limit is per worker: configure a shared cache (Redis) in production."""
-    key = f"report-throttle:{client_ip(request)}"
+    key = f"{bucket}-throttle:{client_ip(request)}"
     cache.add(key, 0, timeout=THROTTLE_WINDOW)
     try:
         count = cache.incr(key)
