@@ -189,6 +189,8 @@ def test_filters_and_navigation_are_reachable_at_320_pixels(
         expect(link).to_be_visible()
         expect(link).to_be_in_viewport()
 
+    # On a phone the filters fold behind "Filter results", results first.
+    page.get_by_text("Filter results").click()
     checkbox = page.locator(f'input[name="mission"][value="{mission.slug}"]')
     checkbox.check()
     apply = page.get_by_role("button", name="Apply filters")
