@@ -27,6 +27,7 @@ from review_portal.lib.history import (
     load_changes,
 )
 from review_portal.lib.lists import Problem, get_page
+from sources.corrections import accepted_corrections
 from sources.models import (
     Citation,
     Organisation,
@@ -261,5 +262,7 @@ class RecordHistoryView(DetailView):
             page_obj=page,
             page_range=paginator.get_elided_page_range(page.number),
             problems=[problem] if problem else [],
+            # Accepted reports from the public: their reference and date only.
+            corrections=accepted_corrections(self.object),
             **kwargs,
         )

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -336,6 +338,7 @@ class CorrectionAdmin(admin.ModelAdmin):
     curators set the status and a note, and are recorded as handling it."""
 
     list_display = [
+        "reference",
         "created_at",
         "status",
         "page_link",
@@ -351,12 +354,22 @@ class CorrectionAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             "Report",
-            {"fields": ["page_link", "record_link", "message", "source", "email"]},
+            {
+                "fields": [
+                    "reference",
+                    "page_link",
+                    "record_link",
+                    "message",
+                    "source",
+                    "email",
+                ]
+            },
         ),
         ("Handling", {"fields": ["status", "curator_note", "handled_by"]}),
         ("Dates", {"fields": ["created_at", "updated_at"]}),
     ]
     readonly_fields = [
+        "reference",
         "page_link",
         "record_link",
         "message",
@@ -369,6 +382,17 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # corrections come from the public form only
+
+    @admin.display(description="Reference", ordering="id")
+    def reference(self, obj):
+        return obj.reference
+
+    def get_search_results(self, request, queryset, search_term):
+        # A reporter quoting their reference, "RP-000123", finds their report.
+        match = re.fullmatch(r"\s*RP-?0*(\d+)\s*", search_term, flags=re.IGNORECASE)
+        if match:
+            return queryset.filter(pk=int(match.group(1))), False
+        return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request, obj, form, change):
         if "status" in form.changed_data:

@@ -564,7 +564,14 @@ class Correction(models.Model):
         constraints = [choices_constraint("status", CorrectionStatus)]
 
     def __str__(self):
-        return f"Report about {self.page or 'no particular page'}"
+        return f"{self.reference}: report about {self.page or 'no particular page'}"
+
+    @property
+    def reference(self) -> str:
+        """What the reporter is told on the thank-you page, e.g. RP-000123: stable,
+        from the id, and the only thing about a report that is ever shown publicly
+        (on the corrected record's history, once accepted)."""
+        return f"RP-{self.pk:06d}" if self.pk else ""
 
     @property
     def record_admin_url(self) -> str:
