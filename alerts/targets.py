@@ -44,6 +44,7 @@ def _about_recommendations(ids):
         "governmentupdate": Q(recommendation_id__in=ids),
         "citation": Q(recommendation_id__in=ids) | Q(government_update_id__in=updates),
         "stakeholderresponse": Q(id__in=responses),
+        "commitment": Q(recommendation_id__in=ids),
     }
 
 

@@ -30,6 +30,7 @@ from review_portal.lib.lists import Problem, get_page
 from sources.corrections import accepted_corrections
 from sources.models import (
     Citation,
+    Commitment,
     Organisation,
     Publication,
     SourceDocument,
@@ -146,6 +147,16 @@ TRACKED = [
         parent="source",
         # The label of a government update names its recommendation.
         extra_related=("government_update__recommendation",),
+    ),
+    Tracked(
+        "commitment",
+        Commitment,
+        title=lambda r: (
+            f"Promised date: {r.promise}"
+            + (f" (“{r.recommendation.title}”)" if r.recommendation else "")
+        ),
+        url=_anchor_in("recommendations:recommendation_detail"),
+        parent="recommendation",
     ),
 ]
 TRACKED_BY_KIND = {tracked.kind: tracked for tracked in TRACKED}

@@ -10,6 +10,7 @@ from recommendations.charts import chapter_chart
 from recommendations.downloads import RECOMMENDATIONS
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Chapter, Discrepancy, KeyFigure, Mission, Review
+from review_portal.glossary import PORTAL_TERMS, TERMS
 from review_portal.lib.charts import bar_chart
 from review_portal.lib.downloads import data_page_entry
 from review_portal.lib.search import SearchForm, search
@@ -121,3 +122,20 @@ def search_page(request):
             "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
         },
     )
+
+
+def glossary(request):
+    """The words the sector uses, in plain words (review_portal/glossary.py)."""
+    return render(
+        request,
+        "glossary.html",
+        {
+            "terms": sorted(TERMS, key=lambda t: t.term.lower()),
+            "portal_terms": PORTAL_TERMS,
+        },
+    )
+
+
+def cover_your_tracks(request):
+    """How to leave no trace of a visit, for visitors who may be at risk."""
+    return render(request, "cover_your_tracks.html")

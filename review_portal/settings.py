@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "review_portal.navigation.navigation",
             ],
+            # review_portal is no app, so its template tags are named here.
+            "libraries": {"glossary": "review_portal.templatetags.glossary"},
         },
     },
 ]

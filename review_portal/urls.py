@@ -26,6 +26,8 @@ urlpatterns = [
     path("charts/", pages.charts, name="charts"),
     path("data/", pages.downloads_page, name="data"),
     path("search/", pages.search_page, name="search"),
+    path("glossary/", pages.glossary, name="glossary"),
+    path("cover-your-tracks/", pages.cover_your_tracks, name="cover_your_tracks"),
     path("changes/", changes.change_list, name="change_list"),
     path("changes/feed/", ChangeFeed(), name="change_feed"),
     # Before the recommendation's page, whose slug pattern "feed" would match.

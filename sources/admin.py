@@ -13,6 +13,7 @@ from sources.models import (
     CITATION_TARGETS,
     ChapterTitle,
     Citation,
+    Commitment,
     Correction,
     CorrectionStatus,
     LoadedRecord,
@@ -246,6 +247,20 @@ class PublicationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     inlines = [CitationInline]
 
     citation_count = count_column("citations", "Citations")
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
+    """Promised dates. Enter one only with the source's words that give the date;
+    set when it was met only with the words of a source that says so."""
+
+    list_display = ["promise", "recommendation", "due_on", "due_precision", "met_on"]
+    list_filter = ["due_precision"]
+    search_fields = ["promise", "slug", "excerpt", "recommendation__title"]
+    list_select_related = ["recommendation"]
+    autocomplete_fields = ["recommendation", "source", "met_source"]
+    raw_id_fields = ["government_update"]
+    prepopulated_fields = {"slug": ["promise"]}
 
 
 @admin.register(ChapterTitle)

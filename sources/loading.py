@@ -37,6 +37,7 @@ FIXTURE_FILES = [
     ("stakeholder_responses.json", "sources.stakeholderresponse"),
     ("chapter_titles.json", "sources.chaptertitle"),
     ("citations.json", "sources.citation"),
+    ("commitments.json", "sources.commitment"),
 ]
 DOCUMENTS_DIR = "documents"
 OUTCOMES = ["created", "updated", "unchanged", "kept", "removed"]
