@@ -453,7 +453,7 @@ def test_recommendation_without_updates_says_no_response_was_found(
     assertContains(response, "No response found</strong></p>")
     assertContains(response, "No information found</strong></p>")
     assertNotContains(response, "as at")
-    assertContains(response, "None of the sources we hold records what the government")
+    assertContains(response, "We have not found anything that says what the government")
 
 
 def test_recommendation_query_count_is_fixed(
@@ -567,7 +567,7 @@ def test_home_points_to_the_reviews_discrepancies_only(client, real_data):
             assertContains(response, link)
         else:
             assertNotContains(response, link)
-    assertContains(response, "Sources disagree")
+    assertContains(response, "Some sources do not agree")
 
 
 def test_home_sums_up_the_tracker(client, real_data):
