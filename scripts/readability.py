@@ -49,7 +49,27 @@ class MainText(HTMLParser):
             self.skipping.append(tag)
         elif self.skipping and tag == self.skipping[-1]:
             self.skipping.append(tag)
-        if tag in {"p", "li", "h1", "h2", "h3", "h4", "dt", "dd", "td", "th", "br"}:
+        # Block boundaries end a sentence, or a list of labels reads as one sentence.
+        if tag in {
+            "p",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "dt",
+            "dd",
+            "td",
+            "th",
+            "br",
+            "label",
+            "legend",
+            "option",
+            "summary",
+            "caption",
+            "div",
+            "button",
+        }:
             self.parts.append(".\n")
 
     def handle_endtag(self, tag):
