@@ -17,7 +17,7 @@ from review_portal.lib.search import ranked
 
 # The one crossing into sources in this module: the list filters recommendations
 # by what organisations said about them.
-from sources.models import Organisation, Stance
+from sources.models import Commitment, CommitmentState, Organisation, Stance
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -58,6 +58,11 @@ class RecommendationFilter(django_filters.FilterSet):
     delivery_status = django_filters.MultipleChoiceFilter(
         choices=DeliveryStatus.choices, label="Delivery status"
     )
+    commitment = django_filters.MultipleChoiceFilter(
+        choices=CommitmentState.choices,
+        label="Promised dates",
+        method="by_commitment",
+    )
     sort = django_filters.OrderingFilter(
         fields=[
             ("chapter__number", "chapter"),
@@ -83,7 +88,17 @@ class RecommendationFilter(django_filters.FilterSet):
             "confidence",
             "position",
             "delivery_status",
+            "commitment",
         ]
+
+    def by_commitment(self, queryset, name, value):
+        # Those with a promised date in any chosen state, as of today.
+        if not value:
+            return queryset
+        chosen = Commitment.objects.none()
+        for state in value:
+            chosen = chosen | Commitment.objects.in_state(state)
+        return queryset.filter(pk__in=chosen.values("recommendation"))
 
     def search(self, queryset, name, value):
         # The site search's engine: word forms match (carers finds carer) and the

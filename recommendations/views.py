@@ -18,8 +18,22 @@ from recommendations.models import (
     TimelineEvent,
 )
 from review_portal.lib.downloads import respond
-from review_portal.lib.lists import Facet, FacetedListView, quoted
-from sources.models import ChapterTitle, Citation, SourceDocument, StakeholderResponse
+from review_portal.lib.lists import (
+    Facet,
+    FacetCounts,
+    FacetedListView,
+    Option,
+    filtered_except,
+    quoted,
+)
+from sources.models import (
+    ChapterTitle,
+    Citation,
+    Commitment,
+    CommitmentState,
+    SourceDocument,
+    StakeholderResponse,
+)
 
 
 class ChapterListView(ListView):
@@ -71,8 +85,10 @@ class RecommendationDetailView(DetailView):
     def get_queryset(self):
         responses = StakeholderResponse.objects.select_related("organisation", "source")
         updates = GovernmentUpdate.objects.order_by("date", "slug").prefetch_related(
-            Prefetch("citations", queryset=Citation.objects.with_source())
+            Prefetch("citations", queryset=Citation.objects.with_source()),
+            "commitments",
         )
+        commitments = Commitment.objects.select_related("source", "met_source")
         return (
             Recommendation.objects.for_list()
             .with_last_updated()
@@ -81,6 +97,7 @@ class RecommendationDetailView(DetailView):
                 Prefetch("citations", queryset=Citation.objects.with_source()),
                 Prefetch("responses", queryset=responses),
                 Prefetch("government_updates", queryset=updates),
+                Prefetch("commitments", queryset=commitments),
                 "discrepancies",
             )
         )
@@ -197,6 +214,7 @@ def tracker(request):
     if chapter is not None:
         recommendations = recommendations.filter(chapter=chapter)
     counts = tracking.tracker_counts(recommendations)
+    table = tracking.tracker_table(counts, chapter.slug if chapter else "")
     return render(
         request,
         "recommendations/tracker.html",
@@ -205,9 +223,42 @@ def tracker(request):
             "chapters": chapters,
             "chapter": chapter,
             "problem": problem,
-            "tracker": tracking.tracker_table(counts, chapter.slug if chapter else ""),
+            "tracker": table,
+            "overdue": overdue_column(
+                recommendations, table, chapter.slug if chapter else ""
+            ),
         },
     )
+
+
+def overdue_column(recommendations, table, chapter_slug):
+    """The tracker's last column: per position row, how many of `recommendations`
+    have a promised date that has passed with no source saying it was met; and the
+    column's total. Each count links to the list of them."""
+    overdue = recommendations.filter(
+        pk__in=Commitment.objects.in_state(CommitmentState.OVERDUE).values(
+            "recommendation"
+        )
+    )
+    by_position = dict(
+        overdue.values_list("position").annotate(n=Count("pk")).order_by()
+    )
+    rows = [
+        (
+            row,
+            by_position.get(row.position.value, 0),
+            tracking.list_url(
+                position=row.position.value,
+                commitment=CommitmentState.OVERDUE,
+                chapter=chapter_slug,
+            ),
+        )
+        for row in table.rows
+    ]
+    total_url = tracking.list_url(
+        commitment=CommitmentState.OVERDUE, chapter=chapter_slug
+    )
+    return {"rows": rows, "total": sum(by_position.values()), "url": total_url}
 
 
 class RecommendationListView(FacetedListView):
@@ -229,6 +280,32 @@ class RecommendationListView(FacetedListView):
 
     def get_queryset(self):
         return Recommendation.objects.listed()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Promised dates are computed against today, not stored, so their counts
+        # are made here rather than by count_facets().
+        context["facets"] = [*context["facets"], commitment_facet(self.filterset)]
+        return context
+
+
+def commitment_facet(filterset):
+    """The "Promised dates" facet: how many of the listed recommendations (given the
+    other filters) have a commitment in each state today. Two queries: the listed
+    pks, and every commitment's dates (there are few), whose states are worked out
+    here as on the recommendation's page."""
+    listed = set(filtered_except(filterset, "commitment").values_list("pk", flat=True))
+    by_state = {state: set() for state in CommitmentState.values}
+    for commitment in Commitment.objects.filter(recommendation__in=listed).only(
+        "recommendation", "due_on", "due_precision", "met_on", "met_precision"
+    ):
+        by_state[commitment.state()].add(commitment.recommendation_id)
+    chosen = set(filterset.form.cleaned_data.get("commitment") or [])
+    options = [
+        Option(value, label, len(by_state[value]), value in chosen)
+        for value, label in CommitmentState.choices
+    ]
+    return FacetCounts("commitment", "Promised dates", True, options)
 
 
 def recommendation_download(request, extension):

@@ -31,8 +31,10 @@ from review_portal.lib.history import (
     load_changes,
 )
 from review_portal.lib.lists import Problem, get_page
+from sources.corrections import accepted_corrections
 from sources.models import (
     Citation,
+    Commitment,
     Organisation,
     Publication,
     SourceDocument,
@@ -149,6 +151,16 @@ TRACKED = [
         parent="source",
         # The label of a government update names its recommendation.
         extra_related=("government_update__recommendation",),
+    ),
+    Tracked(
+        "commitment",
+        Commitment,
+        title=lambda r: (
+            f"Promised date: {r.promise}"
+            + (f" (“{r.recommendation.title}”)" if r.recommendation else "")
+        ),
+        url=_anchor_in("recommendations:recommendation_detail"),
+        parent="recommendation",
     ),
 ]
 TRACKED_BY_KIND = {tracked.kind: tracked for tracked in TRACKED}
@@ -310,5 +322,7 @@ class RecordHistoryView(DetailView):
             page_obj=page,
             page_range=paginator.get_elided_page_range(page.number),
             problems=[problem] if problem else [],
+            # Accepted reports from the public: their reference and date only.
+            corrections=accepted_corrections(self.object),
             **kwargs,
         )

@@ -15,6 +15,7 @@ from recommendations.charts import chapter_chart
 from recommendations.downloads import RECOMMENDATIONS
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Chapter, Discrepancy, KeyFigure, Mission, Review
+from review_portal.glossary import PORTAL_TERMS, TERMS
 from review_portal.lib.charts import bar_chart
 from review_portal.lib.downloads import data_page_entry
 from review_portal.lib.search import SearchForm, search
@@ -134,3 +135,20 @@ def search_page(request):
 def favicon(request):
     """/favicon.ico, which browsers and crawlers ask for whatever the page links."""
     return FileResponse(FAVICON.open("rb"), content_type="image/x-icon")
+
+
+def glossary(request):
+    """The words the sector uses, in plain words (review_portal/glossary.py)."""
+    return render(
+        request,
+        "glossary.html",
+        {
+            "terms": sorted(TERMS, key=lambda t: t.term.lower()),
+            "portal_terms": PORTAL_TERMS,
+        },
+    )
+
+
+def cover_your_tracks(request):
+    """How to leave no trace of a visit, for visitors who may be at risk."""
+    return render(request, "cover_your_tracks.html")

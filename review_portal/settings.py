@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "csp",
     "recommendations",
     "sources",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "review_portal.navigation.navigation",
             ],
+            # review_portal is no app, so its template tags are named here.
+            "libraries": {"glossary": "review_portal.templatetags.glossary"},
         },
     },
 ]
@@ -276,6 +279,24 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "sources.models.OrganisationKind",
     },
 }
+
+# Email, for the alerts (alerts/): SMTP from the environment. With DEBUG on and no
+# EMAIL_HOST, messages are printed to the console instead.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587" if EMAIL_HOST else "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=bool(EMAIL_HOST))
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Review Portal <alerts@localhost>"
+)
+if DEBUG and not EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_HOST = EMAIL_HOST or "localhost"
+# The portal's public address, for links in emails sent outside a request.
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")
 
 LOGGING = {
     "version": 1,

@@ -30,6 +30,8 @@ urlpatterns = [
     path("charts/", pages.charts, name="charts"),
     path("data/", pages.downloads_page, name="data"),
     path("search/", pages.search_page, name="search"),
+    path("glossary/", pages.glossary, name="glossary"),
+    path("cover-your-tracks/", pages.cover_your_tracks, name="cover_your_tracks"),
     path("changes/", changes.change_list, name="change_list"),
     path("changes/feed/", ChangeFeed(), name="change_feed"),
     # Before the recommendation's page, whose slug pattern "feed" would match.
@@ -52,4 +54,5 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("", include("recommendations.urls")),
     path("", include("sources.urls")),
+    path("", include("alerts.urls")),
 ]

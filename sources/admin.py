@@ -1,4 +1,5 @@
 import copy
+import re
 
 from django import forms
 from django.contrib import admin
@@ -17,6 +18,7 @@ from sources.models import (
     CITATION_TARGETS,
     ChapterTitle,
     Citation,
+    Commitment,
     Correction,
     CorrectionStatus,
     LoadedRecord,
@@ -349,6 +351,20 @@ class PublicationAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     citation_count = count_column("citations", "Citations")
 
 
+@admin.register(Commitment)
+class CommitmentAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
+    """Promised dates. Enter one only with the source's words that give the date;
+    set when it was met only with the words of a source that says so."""
+
+    list_display = ["promise", "recommendation", "due_on", "due_precision", "met_on"]
+    list_filter = ["due_precision"]
+    search_fields = ["promise", "slug", "excerpt", "recommendation__title"]
+    list_select_related = ["recommendation"]
+    autocomplete_fields = ["recommendation", "source", "met_source"]
+    raw_id_fields = ["government_update"]
+    prepopulated_fields = {"slug": ["promise"]}
+
+
 @admin.register(ChapterTitle)
 class ChapterTitleAdmin(CuratedAdminMixin, QuotationStatusMixin, SimpleHistoryAdmin):
     list_display = ["title", "chapter", "source"]
@@ -439,6 +455,7 @@ class CorrectionAdmin(admin.ModelAdmin):
     curators set the status and a note, and are recorded as handling it."""
 
     list_display = [
+        "reference",
         "created_at",
         "status",
         "page_link",
@@ -454,12 +471,22 @@ class CorrectionAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             "Report",
-            {"fields": ["page_link", "record_link", "message", "source", "email"]},
+            {
+                "fields": [
+                    "reference",
+                    "page_link",
+                    "record_link",
+                    "message",
+                    "source",
+                    "email",
+                ]
+            },
         ),
         ("Handling", {"fields": ["status", "curator_note", "handled_by"]}),
         ("Dates", {"fields": ["created_at", "updated_at"]}),
     ]
     readonly_fields = [
+        "reference",
         "page_link",
         "record_link",
         "message",
@@ -472,6 +499,17 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # corrections come from the public form only
+
+    @admin.display(description="Reference", ordering="id")
+    def reference(self, obj):
+        return obj.reference
+
+    def get_search_results(self, request, queryset, search_term):
+        # A reporter quoting their reference, "RP-000123", finds their report.
+        match = re.fullmatch(r"\s*RP-?0*(\d+)\s*", search_term, flags=re.IGNORECASE)
+        if match:
+            return queryset.filter(pk=int(match.group(1))), False
+        return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request, obj, form, change):
         if "status" in form.changed_data:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.apps import apps
 from django.conf import settings
+from django.core import signing
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import FieldError
@@ -19,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from sources.models import Correction
+from sources.models import Correction, CorrectionStatus
 
 MESSAGE_MAX_LENGTH = 2000
 # At most THROTTLE_LIMIT submissions from one client in THROTTLE_WINDOW seconds.
@@ -99,6 +100,56 @@ def record_at_path(path: str) -> tuple[str, str]:
     return model._meta.label_lower, slug
 
 
+def page_title(path: str) -> str:
+    """What the form calls the page being reported: the record's name for a
+    record's page, the page's own title for the site's main lists, else ""."""
+    record_model, slug = record_at_path(path)
+    if record_model:
+        record = apps.get_model(record_model)._default_manager.filter(slug=slug).first()
+        return str(record) if record else ""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return ""
+    return PAGE_TITLES.get(match.view_name, "")
+
+
+# The titles of pages that show no one record, by URL name.
+PAGE_TITLES = {
+    "home": "Home",
+    "recommendations:recommendation_list": "Recommendations",
+    "recommendations:chapter_list": "Chapters",
+    "recommendations:mission_list": "Missions",
+    "recommendations:tracker": "Tracker",
+    "recommendations:how_we_track": "How we track",
+    "recommendations:keyfigure_list": "Key figures",
+    "recommendations:timelineevent_list": "Timeline",
+    "recommendations:discrepancy_list": "Where sources disagree",
+    "sources:organisation_list": "Organisations",
+    "sources:stakeholderresponse_list": "Responses",
+    "sources:sourcedocument_list": "Sources",
+    "sources:publication_list": "Related evidence",
+    "change_list": "What's changed",
+    "charts": "Charts",
+    "data": "Data and API",
+    "search": "Search",
+    "glossary": "Words we use",
+    "cover_your_tracks": "Cover your tracks",
+}
+
+REFERENCE_SALT = "sources.corrections.reference"
+
+
+def accepted_corrections(record):
+    """The accepted corrections of `record`, oldest first: what its public history
+    shows (their reference and the day accepted, never who sent them or what)."""
+    return Correction.objects.filter(
+        record_model=record._meta.label_lower,
+        record_slug=record.slug,
+        status=CorrectionStatus.ACCEPTED,
+    ).order_by("updated_at", "id")
+
+
 def client_ip(request) -> str:
     # REMOTE_ADDR is the address that connected to us. Behind a reverse proxy
     # (DJANGO_BEHIND_PROXY=1, which is also what sets SECURE_PROXY_SSL_HEADER) that is
@@ -115,8 +166,11 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def is_throttled(request) -> bool:
+def is_throttled(request, bucket="report") -> bool:
     """Count this submission against its client; True once over the limit.
+
+    `bucket` keeps separate counts for separate forms (the email alerts' sign-up
+    uses "alerts"), each with the same limit and window.
 
     The count lives in the shared cache (settings.CACHES: Redis when REDIS_URL is
     set, else the database), so every server process sees the same one. add() then
@@ -124,7 +178,7 @@ def is_throttled(request) -> bool:
     posts cannot both read the same count. Django's database cache implements
     incr() as a read then a write, so there the pair runs in one transaction, which
     on SQLite (BEGIN IMMEDIATE, see settings) serializes them too."""
-    key = f"report-throttle:{client_ip(request)}"
+    key = f"{bucket}-throttle:{client_ip(request)}"
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, DatabaseCache):
         with transaction.atomic(using=router.db_for_write(backend.cache_model_class)):
@@ -155,12 +209,13 @@ def report(request):
                 # The form stays filled in, so nothing the visitor wrote is lost.
                 status, throttled = 429, True
             else:
+                query = {"page": page} if page else {}
                 if not form.cleaned_data["website"]:
                     # A filled-in honeypot is thanked like anyone, but not stored.
                     record_model, record_slug = (
                         record_at_path(page) if page else ("", "")
                     )
-                    Correction.objects.create(
+                    correction = Correction.objects.create(
                         page=page,
                         record_model=record_model,
                         record_slug=record_slug,
@@ -168,15 +223,18 @@ def report(request):
                         source=form.cleaned_data["source"],
                         email=form.cleaned_data["email"],
                     )
+                    # Signed, so that the thank-you page shows only real references.
+                    query["ref"] = signing.Signer(salt=REFERENCE_SALT).sign(
+                        correction.reference
+                    )
                 thanks = reverse("sources:report_thanks")
-                return redirect(
-                    f"{thanks}?{urlencode({'page': page})}" if page else thanks
-                )
+                return redirect(f"{thanks}?{urlencode(query)}" if query else thanks)
     else:
         form = CorrectionForm()
     context = {
         "form": form,
         "page": page,
+        "page_title": page_title(page) if page else "",
         "throttled": throttled,
         "message_max_length": MESSAGE_MAX_LENGTH,
         "throttle_minutes": THROTTLE_WINDOW // 60,
@@ -186,4 +244,18 @@ def report(request):
 
 def report_thanks(request):
     page = public_page(request.GET.get("page", ""))
-    return render(request, "report_thanks.html", {"page": page})
+    try:
+        reference = signing.Signer(salt=REFERENCE_SALT).unsign(
+            request.GET.get("ref", "")[:200]
+        )
+    except signing.BadSignature:
+        reference = ""
+    return render(
+        request,
+        "report_thanks.html",
+        {
+            "page": page,
+            "page_title": page_title(page) if page else "",
+            "reference": reference,
+        },
+    )

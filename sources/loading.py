@@ -41,6 +41,7 @@ FIXTURE_FILES = [
     ("stakeholder_responses.json", "sources.stakeholderresponse"),
     ("chapter_titles.json", "sources.chaptertitle"),
     ("citations.json", "sources.citation"),
+    ("commitments.json", "sources.commitment"),
 ]
 DOCUMENTS_DIR = "documents"
 # The largest fixture file or captured document the loader reads, checked with stat()

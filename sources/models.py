@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -586,7 +588,14 @@ class Correction(models.Model):
         constraints = [choices_constraint("status", CorrectionStatus)]
 
     def __str__(self):
-        return f"Report about {self.page or 'no particular page'}"
+        return f"{self.reference}: report about {self.page or 'no particular page'}"
+
+    @property
+    def reference(self) -> str:
+        """What the reporter is told on the thank-you page, e.g. RP-000123: stable,
+        from the id, and the only thing about a report that is ever shown publicly
+        (on the corrected record's history, once accepted)."""
+        return f"RP-{self.pk:06d}" if self.pk else ""
 
     @property
     def record_admin_url(self) -> str:
@@ -598,3 +607,158 @@ class Correction(models.Model):
         except NoReverseMatch:
             return ""
         return f"{url}?{urlencode({'slug': self.record_slug})}"
+
+
+def period_end(day, precision):
+    """The last day of the period that `day` (its first day) and `precision` name."""
+    if day is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return day.replace(month=12, day=31)
+    if precision == DatePrecision.MONTH:
+        following = day.replace(day=28) + datetime.timedelta(days=4)
+        return following - datetime.timedelta(days=following.day)
+    return day
+
+
+class CommitmentState(models.TextChoices):
+    """Where a dated promise stands, against today and the day it was met."""
+
+    DUE = "due", "Due"
+    OVERDUE = "overdue", "Overdue"
+    MET_LATE = "met_late", "Met late"
+    MET = "met", "Met"
+
+
+class CommitmentQuerySet(CuratedQuerySet):
+    def in_state(self, state, today=None):
+        """The commitments in `state` on `today`, in the database: a due date of
+        month or year precision is its period's first day, so it has passed once
+        that period's first day is before the current period's."""
+        today = today or datetime.date.today()
+        passed = (
+            models.Q(due_precision=DatePrecision.DAY, due_on__lt=today)
+            | models.Q(
+                due_precision=DatePrecision.MONTH, due_on__lt=today.replace(day=1)
+            )
+            | models.Q(
+                due_precision=DatePrecision.YEAR,
+                due_on__lt=today.replace(month=1, day=1),
+            )
+        )
+        unmet = models.Q(met_on__isnull=True)
+        if state == CommitmentState.OVERDUE:
+            return self.filter(unmet & passed)
+        if state == CommitmentState.DUE:
+            return self.filter(unmet).exclude(passed)
+        met = [c.pk for c in self.filter(met_on__isnull=False) if c.state() == state]
+        return self.filter(pk__in=met)
+
+
+class Commitment(NaturalSlugMixin, Curated):
+    """A promise the government made about a recommendation, with the date it gave
+    and the source's own words for both; and, if a source says so, when it was met.
+
+    Enter only what an excerpt states: a commitment with no dated excerpt is not a
+    commitment here."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="commitments"
+    )
+    government_update = models.ForeignKey(
+        GovernmentUpdate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        help_text="The update in which the government made it, if there is one.",
+    )
+    slug = models.SlugField(max_length=100, unique=True)
+    promise = models.CharField(
+        max_length=300, help_text="What was promised, in our own words."
+    )
+    due_on = models.DateField(
+        help_text="The date promised; for month or year precision, its first day."
+    )
+    due_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    source = models.ForeignKey(
+        SourceDocument, on_delete=models.PROTECT, related_name="commitments"
+    )
+    excerpt = models.TextField(
+        help_text="The source's words that state the promise and its date, exactly."
+    )
+    met_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When it was met, only if a source says so; first day for month or year.",
+    )
+    met_precision = models.CharField(
+        max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    met_source = models.ForeignKey(
+        SourceDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="met_commitments",
+    )
+    met_excerpt = models.TextField(
+        blank=True, help_text="The source's words that say it was met, exactly."
+    )
+
+    public_fields = (
+        "recommendation",
+        "government_update",
+        "promise",
+        "due_on",
+        "due_precision",
+        "source",
+        "excerpt",
+        "met_on",
+        "met_precision",
+        "met_source",
+        "met_excerpt",
+        "slug",
+    )
+    objects = CommitmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_on", "slug"]
+        constraints = [
+            choices_constraint("due_precision", DatePrecision),
+            choices_constraint("met_precision", DatePrecision),
+            models.CheckConstraint(
+                condition=models.Q(met_on__isnull=True)
+                | (models.Q(met_source__isnull=False) & ~models.Q(met_excerpt="")),
+                name="sources_commitment_met_has_source",
+                violation_error_message="Say which source says it was met, in its words.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.promise
+
+    def get_absolute_url(self):
+        return self.recommendation.get_absolute_url() + f"#{self.slug}"
+
+    @property
+    def due_by(self):
+        """The last day it could be met on time."""
+        return period_end(self.due_on, self.due_precision)
+
+    def state(self, today=None):
+        today = today or datetime.date.today()
+        if self.met_on is not None:
+            # Late only if it was surely met after the due period ended.
+            return (
+                CommitmentState.MET_LATE
+                if self.met_on > self.due_by
+                else CommitmentState.MET
+            )
+        return CommitmentState.OVERDUE if today > self.due_by else CommitmentState.DUE
+
+    def get_state_display(self):
+        return CommitmentState(self.state()).label

@@ -363,8 +363,8 @@ def test_history_page_query_count_is_flat(
         recommendation.missions.remove(mission)
 
     # the recommendation, count of its versions, the page's ids, the versions with
-    # the ones before them and their chapter, their missions
-    with django_assert_num_queries(5):
+    # the ones before them and their chapter, their missions, its accepted corrections
+    with django_assert_num_queries(6):
         response = client.get("/recommendations/recommendation-1/history/")
 
     assertContains(response, "Removed: Mission", count=3)

@@ -63,8 +63,9 @@ def test_a_correction_reaches_the_admin_queue_linked_to_its_record(
     client, admin_client, recommendation
 ):
     response = report(client, email="reader@example.org", source="The final report")
-    assertRedirects(
-        response, "/report/thanks/?page=%2Frecommendations%2Frecommendation-1%2F"
+    assert response.status_code == 302
+    assert response["Location"].startswith(
+        "/report/thanks/?page=%2Frecommendations%2Frecommendation-1%2F&ref=RP-000"
     )
     correction = Correction.objects.get()
     assert (
@@ -108,8 +109,10 @@ def test_thanks_page_links_back_and_repeats_nothing(client, recommendation):
     ["/recommendations/", "/recommendations/no-such-record/", "/no-such-page/"],
 )
 def test_a_page_that_is_not_a_record_is_stored_without_a_record(client, db, page):
-    assertRedirects(
-        report(client, page=page), f"/report/thanks/?page={page.replace('/', '%2F')}"
+    response = report(client, page=page)
+    assert response.status_code == 302
+    assert response["Location"].startswith(
+        f"/report/thanks/?page={page.replace('/', '%2F')}&ref=RP-"
     )
     correction = Correction.objects.get()
     assert (correction.page, correction.record_model, correction.record_slug) == (
@@ -177,7 +180,8 @@ def test_csrf_is_enforced(db):
     client.get("/report/")
     token = client.cookies["csrftoken"].value
     response = report(client, page="", csrfmiddlewaretoken=token)
-    assertRedirects(response, "/report/thanks/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/report/thanks/?ref=RP-")
     assert Correction.objects.count() == 1
 
 
@@ -386,3 +390,46 @@ def test_queue_actions_set_the_status_and_who_handled_it(
     assert sorted(
         Correction.objects.values_list("status", "handled_by__username")
     ) == sorted([(status, "curator"), (status, "curator"), ("new", None)])
+
+
+def test_the_thank_you_page_gives_a_reference_number(client, recommendation):
+    page = recommendation.get_absolute_url()
+    response = client.post("/report/", {"page": page, "message": "Wrong date"})
+    correction = Correction.objects.get()
+    assert correction.reference == f"RP-{correction.pk:06d}"
+    thanks = client.get(response["Location"])
+    assertContains(thanks, correction.reference)
+    assertContains(thanks, f"Go back to “{recommendation}”")
+    # Only a reference the portal signed is shown.
+    forged = client.get("/report/thanks/?ref=RP-999999")
+    assertNotContains(forged, "RP-999999")
+
+
+def test_the_form_names_the_page_by_its_title(client, recommendation):
+    response = client.get(f"/report/?page={recommendation.get_absolute_url()}")
+    assertContains(response, f"“{recommendation.title}”")
+    assertContains(client.get("/report/?page=/recommendations/"), "“Recommendations”")
+
+
+def test_an_accepted_correction_shows_in_the_record_history_without_the_reporter(
+    client, recommendation
+):
+    client.post(
+        "/report/",
+        {
+            "page": recommendation.get_absolute_url(),
+            "message": "The secret detail",
+            "email": "reporter@example.org",
+        },
+    )
+    correction = Correction.objects.get()
+    history = f"{recommendation.get_absolute_url()}history/"
+    assertNotContains(client.get(history), correction.reference)
+
+    correction.status = "accepted"
+    correction.save()
+    response = client.get(history)
+    assertContains(response, "Corrected after a report from the public")
+    assertContains(response, correction.reference)
+    assertNotContains(response, "reporter@example.org")
+    assertNotContains(response, "The secret detail")

@@ -178,8 +178,8 @@ def test_recommendation_query_count_is_flat(
     # recommendation with chapter, missions, key figures, citations with their
     # source, responses with organisation and source, government updates (none
     # here, so their citations cost nothing: see test_tracker.py), discrepancies,
-    # and the reading order for previous/next
-    with django_assert_num_queries(8):
+    # the reading order for previous/next, and its promised dates with their sources
+    with django_assert_num_queries(9):
         response = client.get("/recommendations/family-help/")
 
     assert response.status_code == 200

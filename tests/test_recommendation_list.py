@@ -146,8 +146,8 @@ def test_each_option_shows_how_many_results_choosing_it_gives(client, data, para
     options = displayed_options(response.content.decode())
 
     # Every option of chapter, mission, position, delivery status, stance,
-    # organisation and confidence.
-    assert len(options) == 2 + 3 + 7 + 6 + 4 + 2 + 3
+    # organisation, confidence and promised dates.
+    assert len(options) == 2 + 3 + 7 + 6 + 4 + 2 + 3 + 4
     for name, value, count in options:
         chosen = client.get("/recommendations/", {**params, name: value})
         assert result_count(chosen, "recommendation") == count, (name, value)
@@ -210,7 +210,7 @@ def test_rows_show_title_chapter_missions_confidence_and_responses(client, data)
         response, '<strong class="govuk-tag govuk-tag--green">High</strong>', html=True
     )
     assertContains(response, "3 responses")
-    assertContains(response, "Showing 1 to 1 of 1 recommendation</p>")
+    assertContains(response, "Showing 1 to 1 of 1 recommendation</h2>")
 
 
 @pytest.mark.parametrize(
@@ -461,15 +461,15 @@ def test_list_query_count_is_flat(
 
     add(3)
     # One per facet (chapter, mission, position, delivery status, stance,
-    # organisation, confidence), count, page with chapters and response counts,
-    # the page's missions.
-    with django_assert_num_queries(10):
+    # organisation, confidence), two for promised dates, count, page with chapters
+    # and response counts, the page's missions.
+    with django_assert_num_queries(12):
         client.get("/recommendations/")
     add(27)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         client.get("/recommendations/")
     # One more for each related filter given: the slugs are looked up.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):
         response = client.get(
             "/recommendations/",
             {

@@ -28,6 +28,7 @@ from sources.models import (
     Capture,
     ChapterTitle,
     Citation,
+    Commitment,
     StakeholderResponse,
 )
 
@@ -55,11 +56,18 @@ def count_links(response):
 
 
 def db_count(filters):
+    filters = dict(filters)
+    recommendations = Recommendation.objects.all()
+    if "commitment" in filters:  # the column of overdue promised dates
+        promised = Commitment.objects.in_state(filters.pop("commitment"))
+        recommendations = recommendations.filter(
+            pk__in=promised.values("recommendation")
+        )
     lookups = {
         ("chapter__slug" if name == "chapter" else name): value
         for name, value in filters.items()
     }
-    return Recommendation.objects.filter(**lookups).count()
+    return recommendations.filter(**lookups).count()
 
 
 def chapter_slugs():
@@ -186,8 +194,9 @@ def test_every_tracker_cell_counts_the_list_it_links_to(client, real_data):
     response = client.get("/tracker/")
     links = count_links(response)
 
-    # 7 positions x 6 statuses, a total for each row and column, and the total.
-    assert len(links) == 7 * 6 + 7 + 6 + 1
+    # 7 positions x 6 statuses, a total for each row and column, and the total,
+    # and a column of those with an overdue promise: one per row, and its total
+    assert len(links) == 7 * 6 + 7 + 6 + 1 + 7 + 1
     for url, filters, count in links:
         assert count == listed_count(client, url), url
         assert count == db_count(filters), url
@@ -199,7 +208,8 @@ def test_tracker_for_one_chapter_counts_only_that_chapter(client, real_data):
     response = client.get("/tracker/", {"chapter": "transforming-care"})
     links = count_links(response)
 
-    assert len(links) == 7 * 6 + 7 + 6 + 1
+    # and a column of those with an overdue promise: one per row, and its total
+    assert len(links) == 7 * 6 + 7 + 6 + 1 + 7 + 1
     for url, filters, count in links:
         assert filters["chapter"] == "transforming-care"
         assert count == listed_count(client, url), url
@@ -235,8 +245,11 @@ def test_tracker_is_an_accessible_scrollable_table(client, db):
 
     assertContains(response, 'role="region" aria-labelledby="tracker-caption"')
     assertContains(response, 'tabindex="0"')
+    # It says that it scrolls, where it may not fit.
+    assertContains(response, 'aria-describedby="tracker-scroll-hint"')
     assertContains(response, '<caption class="govuk-table__caption')
-    assertContains(response, 'scope="col"', count=8)
+    # position, six statuses, the total and those with an overdue promise
+    assertContains(response, 'scope="col"', count=9)
     assertContains(response, 'scope="row"', count=8)
 
 
@@ -247,8 +260,9 @@ def test_tracker_query_count_is_fixed(
     client, real_data, django_assert_num_queries, query
 ):
     # chapters (for the select, and to check ?chapter=), recommendations counted by
-    # position and delivery status (one GROUP BY)
-    with django_assert_num_queries(2):
+    # position and delivery status (one GROUP BY), those with an overdue promise
+    # by position (one more)
+    with django_assert_num_queries(3):
         response = client.get("/tracker/", query)
 
     assert response.status_code == 200
@@ -417,7 +431,7 @@ def test_recommendation_without_updates_says_no_response_was_found(
     assertContains(response, "No response found</strong></p>")
     assertContains(response, "No information found</strong></p>")
     assertNotContains(response, "as at")
-    assertContains(response, "None of the sources we hold records what the government")
+    assertContains(response, "We have not found anything that says what the government")
 
 
 def test_recommendation_query_count_is_fixed(
@@ -426,8 +440,8 @@ def test_recommendation_query_count_is_fixed(
     # recommendation with chapter, missions, key figures, citations with their
     # source, responses with organisation and source, government updates, their
     # citations with their source, discrepancies, the reading order for
-    # previous/next
-    with django_assert_num_queries(9):
+    # previous/next, its promised dates with their sources, those of its updates
+    with django_assert_num_queries(11):
         response = client.get("/recommendations/tracked/")
 
     assert response.status_code == 200
@@ -531,7 +545,7 @@ def test_home_points_to_the_reviews_discrepancies_only(client, real_data):
             assertContains(response, link)
         else:
             assertNotContains(response, link)
-    assertContains(response, "Sources disagree")
+    assertContains(response, "Some sources do not agree")
 
 
 def test_home_sums_up_the_tracker(client, real_data):

@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.test.utils import modify_settings
 from pytest_django.live_server_helper import LiveServer
 
+from alerts.models import Subscription
 from recommendations.models import Chapter, Mission, Recommendation
 from sources.highlighting import highlight
 from sources.models import Organisation, SourceDocument, StakeholderResponse
@@ -168,6 +169,13 @@ PAGE_NAMES = [
     "what's changed",
     "record history",
     "report a problem",
+    "report thanks",
+    "glossary",
+    "cover your tracks",
+    "alert sign-up",
+    "alert sign-up for a list",
+    "alert check your email",
+    "alert unsubscribe",
     "404",
     "API docs",
     "admin login",
@@ -191,6 +199,9 @@ def page_types(db_access):
     recommendation = Recommendation.objects.order_by("slug").first()
     mission = Mission.objects.filter(recommendations__isnull=False).first()
     captured_source = SourceDocument.objects.filter(capture="captured").first()
+    subscription, _ = Subscription.objects.get_or_create(
+        email="reader@example.org", scope="recommendation", slug=recommendation.slug
+    )
     # A word from a recommendation's title is sure to be found.
     hit_word = max(recommendation.title.split(), key=len).strip(",.:;'\"")
     return {
@@ -221,6 +232,13 @@ def page_types(db_access):
         "what's changed": "/changes/",
         "record history": f"{recommendation.get_absolute_url()}history/",
         "report a problem": f"/report/?{urlencode({'page': recommendation.get_absolute_url()})}",
+        "report thanks": f"/report/thanks/?{urlencode({'page': recommendation.get_absolute_url()})}",
+        "glossary": "/glossary/",
+        "cover your tracks": "/cover-your-tracks/",
+        "alert sign-up": f"/alerts/?scope=recommendation&slug={recommendation.slug}",
+        "alert sign-up for a list": f"/alerts/?{urlencode({'scope': 'list', 'query': f'mission={mission.slug}'})}",
+        "alert check your email": "/alerts/check-your-email/",
+        "alert unsubscribe": f"/alerts/unsubscribe/{subscription.key}/",
         "404": "/no-such-page/",
         "API docs": "/api/docs/",
         "admin login": "/admin/login/",
