@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alerts.messages import absolute
 from recommendations.models import GovernmentUpdate
-from review_portal.changes import public_changes
+from review_portal.changes import TRACKED_BY_KIND, public_changes
 from review_portal.lib.history import change_keys, format_day
 from sources.models import StakeholderResponse
 
