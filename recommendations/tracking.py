@@ -132,6 +132,13 @@ def list_url(**filters) -> str:
     return f"{url}?{query}" if query else url
 
 
+def words_for(update, field):
+    """The citations of `update` (prefetched) whose excerpts give its `field`."""
+    if update is None:
+        return []
+    return [c for c in update.citations.all() if c.supports == field]
+
+
 def current_updates(updates):
     """The updates that set the current position and delivery status: the latest
     dated update on each axis, ties broken by slug, as Recommendation.refresh_tracking

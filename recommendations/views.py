@@ -99,6 +99,8 @@ class RecommendationDetailView(DetailView):
                 Prefetch("government_updates", queryset=updates),
                 Prefetch("commitments", queryset=commitments),
                 "discrepancies",
+                "parts",
+                "umbrellas",
             )
         )
 
@@ -124,6 +126,9 @@ class RecommendationDetailView(DetailView):
             ),
             position_update=position_update,
             status_update=status_update,
+            # The exact words that give each, with whose words they are.
+            position_words=tracking.words_for(position_update, "position"),
+            status_words=tracking.words_for(status_update, "delivery_status"),
             position_definition=tracking.POSITION_DEFINITIONS[recommendation.position],
             status_definition=tracking.DELIVERY_STATUS_DEFINITIONS[
                 recommendation.delivery_status

@@ -150,6 +150,16 @@ class SourceDocument(NaturalSlugMixin, Curated):
             ),
         ]
 
+    @property
+    def voice(self):
+        """Whose words its excerpts are, as the recommendation page says it: the
+        government's own (a government page), Parliament's record, or a report."""
+        if self.kind == SourceKind.GOVERNMENT:
+            return f"The government's own words, published by {self.publisher}"
+        if self.kind == SourceKind.PARLIAMENT:
+            return f"From the parliamentary record, published by {self.publisher}"
+        return f"As reported by {self.publisher}"
+
     def __str__(self):
         return self.title
 

@@ -15,6 +15,7 @@ from recommendations.models import (
 from sources.models import (
     ChapterTitle,
     Citation,
+    Commitment,
     Correction,
     LoadedRecord,
     Organisation,
@@ -42,6 +43,7 @@ ADMIN_MODELS = [
     "sources/citation",
     "sources/loadedrecord",
     "sources/correction",
+    "sources/commitment",
 ]
 
 MISSING = "words nobody said"
@@ -125,6 +127,15 @@ def records(
         government_update=make_update(slug="accepted", recommendation=recommendation),
         discrepancy=make_discrepancy(slug="how-many"),
     )
+    Commitment.objects.create(
+        slug="a-promise",
+        recommendation=recommendation,
+        promise="A promise",
+        due_on=datetime.date(2022, 12, 1),
+        due_precision="month",
+        source=cited_source,
+        excerpt="by December 2022",
+    )
     LoadedRecord.objects.create(
         model="recommendations.review", key="test-review", digest="0" * 64
     )
@@ -199,6 +210,14 @@ def add_rows(
             discrepancy=make_discrepancy(
                 review=review, recommendation=recommendation, slug=f"d-{n}"
             ),
+        )
+        Commitment.objects.create(
+            slug=f"promise-{n}",
+            recommendation=recommendation,
+            promise="A promise",
+            due_on=datetime.date(2023, 1, 1),
+            source=SourceDocument.objects.first(),
+            excerpt="in 2023",
         )
         LoadedRecord.objects.create(
             model="recommendations.review", key=f"review-{n}", digest="1" * 64
