@@ -10,6 +10,7 @@ from recommendations.models import (
     Mission,
     Position,
     Recommendation,
+    RecommendationKind,
     TimelineEvent,
 )
 from review_portal.lib.filters import RelatedSlugsFilter, by_slug
@@ -18,6 +19,14 @@ from review_portal.lib.search import ranked
 # The one crossing into sources in this module: the list filters recommendations
 # by what organisations said about them.
 from sources.models import Commitment, CommitmentState, Organisation, Stance
+
+
+class KindFilter(django_filters.MultipleChoiceFilter):
+    """What kind of record: recommendations only unless the query string asks for
+    others, so lists count what the report asks for (How we track, "How we count")."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value or [RecommendationKind.RECOMMENDATION])
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -51,6 +60,10 @@ class RecommendationFilter(django_filters.FilterSet):
     )
     confidence = django_filters.MultipleChoiceFilter(
         choices=Confidence.choices, label="Confidence"
+    )
+    kind = KindFilter(
+        choices=RecommendationKind.choices,
+        label="Kind of record (recommendations unless chosen)",
     )
     position = django_filters.MultipleChoiceFilter(
         choices=Position.choices, label="Government position"
@@ -86,6 +99,7 @@ class RecommendationFilter(django_filters.FilterSet):
             "organisation",
             "stance",
             "confidence",
+            "kind",
             "position",
             "delivery_status",
             "commitment",

@@ -2,7 +2,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -129,9 +129,14 @@ class NumberedQuerySet(CuratedQuerySet):
     def with_counts(self):
         """Each with `n_recommendations`, in number order. Django drops
         Meta.ordering from GROUP BY queries, so they are ordered again."""
-        return self.annotate(n_recommendations=Count("recommendations")).order_by(
-            "number"
-        )
+        # Recommendations only, as the lists count them (How we track, "How we
+        # count"): not umbrellas, topics or the conclusion.
+        return self.annotate(
+            n_recommendations=Count(
+                "recommendations",
+                filter=Q(recommendations__kind=RecommendationKind.RECOMMENDATION),
+            )
+        ).order_by("number")
 
 
 class Chapter(NaturalSlugMixin, Curated):
@@ -227,6 +232,13 @@ class RecommendationQuerySet(CuratedQuerySet):
             .values("n")
         )
         return self.annotate(response_count=Coalesce(Subquery(links), 0))
+
+    def absorbing(self, slug):
+        """The record that a duplicate with this slug was merged into, if any. The
+        few records with former slugs are read and searched here, since SQLite
+        cannot look inside a JSON list."""
+        merged = self.exclude(former_slugs=[]).only("slug", "former_slugs")
+        return next((r for r in merged if slug in r.former_slugs), None)
 
     def listed(self):
         """The recommendations list's queryset, before filtering: by chapter, then

@@ -19,6 +19,7 @@ from recommendations.models import (
     DeliveryStatus,
     Position,
     Recommendation,
+    RecommendationKind,
 )
 
 POSITION_DEFINITIONS = {
@@ -130,6 +131,88 @@ def list_url(**filters) -> str:
     query = urlencode({name: value for name, value in filters.items() if value})
     url = reverse("recommendations:recommendation_list")
     return f"{url}?{query}" if query else url
+
+
+# The published rules (How we track, "Rules for positions and statuses"): which of a
+# source's wordings gives which position or status. Every government update is
+# entered by them, and each position or status it states needs an excerpt that
+# gives it (sources/claims.py refuses one without).
+POSITION_RULES = [
+    (
+        "The government says it accepts the recommendation, or will do it as proposed.",
+        Position.ACCEPTED,
+    ),
+    (
+        "It backs the aim or the principle, or says it will test it first, without committing to do it as proposed.",
+        Position.ACCEPTED_IN_PRINCIPLE,
+    ),
+    (
+        "It agrees to part of it, or to a smaller, changed or differently funded version.",
+        Position.PARTIALLY_ACCEPTED,
+    ),
+    (
+        "It promises to consult, to review, to explore or to respond more fully later.",
+        Position.UNDER_CONSIDERATION,
+    ),
+    (
+        "It says it has “no current plans” to do it. This is not a rejection unless it also says it will not.",
+        Position.NO_PLANS,
+    ),
+    ("It says it will not do it, or not as the review proposed.", Position.REJECTED),
+    (
+        "A general remark that a policy “delivers on the review's recommendations”, naming none, gives no position.",
+        None,
+    ),
+]
+STATUS_RULES = [
+    (
+        "Work is announced, funded or planned, or councils are invited to apply, but nothing has begun. An invitation to apply is not a pilot.",
+        DeliveryStatus.NOT_STARTED,
+    ),
+    (
+        "Work has begun: areas are chosen and delivering, a Bill is before Parliament, or guidance is being written.",
+        DeliveryStatus.IN_PROGRESS,
+    ),
+    (
+        "A pilot or pathfinder is running in some areas. It is “piloted” once it runs, not when it is announced.",
+        DeliveryStatus.PILOTED,
+    ),
+    (
+        "The change is in law: an Act has received Royal Assent.",
+        DeliveryStatus.LEGISLATED,
+    ),
+    ("A source says it has been done in full.", DeliveryStatus.DELIVERED),
+]
+
+
+@dataclass(frozen=True)
+class RecommendationCount:
+    """How many recommendations the report states, how many distinct ones we have
+    identified, and how many of the other kinds of record we hold."""
+
+    stated: int | None
+    identified: int
+    by_kind: dict
+
+    @property
+    def not_identified(self):
+        if self.stated is None:
+            return None
+        return max(self.stated - self.identified, 0)
+
+
+def recommendation_count(review) -> RecommendationCount:
+    rows = Recommendation.objects.values_list("kind").annotate(n=Count("pk"))
+    by_kind = Counter(dict(rows.order_by()))
+    return RecommendationCount(
+        stated=review.stated_recommendation_count if review else None,
+        identified=by_kind[RecommendationKind.RECOMMENDATION],
+        by_kind={
+            kind: by_kind[kind.value]
+            for kind in RecommendationKind
+            if by_kind[kind.value]
+        },
+    )
 
 
 def words_for(update, field):

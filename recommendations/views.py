@@ -1,5 +1,6 @@
 from django.db.models import Count, F, Prefetch
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
@@ -81,6 +82,16 @@ class MissionDetailView(DetailView):
 
 class RecommendationDetailView(DetailView):
     template_name = "recommendations/recommendation_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A duplicate merged into another record: its address moved for good.
+            absorbed = Recommendation.objects.absorbing(kwargs["slug"])
+            if absorbed is None:
+                raise
+            return redirect(absorbed, permanent=True)
 
     def get_queryset(self):
         responses = StakeholderResponse.objects.select_related("organisation", "source")
@@ -193,12 +204,16 @@ class DiscrepancyListView(ListView):
 def how_we_track(request):
     chapters = Chapter.objects.all()
     captures = SourceDocument.objects.values_list("capture").annotate(n=Count("pk"))
+    review = Review.objects.first()
     return render(
         request,
         "recommendations/how_we_track.html",
         {
-            "review": Review.objects.first(),
+            "review": review,
             "breakdown": tracking.breakdown(chapters),
+            "count": tracking.recommendation_count(review),
+            "position_rules": tracking.POSITION_RULES,
+            "status_rules": tracking.STATUS_RULES,
             "captures": dict(captures.order_by()),
         },
     )
@@ -281,6 +296,7 @@ class RecommendationListView(FacetedListView):
         Facet("stance"),
         Facet("organisation", "responses__recommendations"),
         Facet("confidence"),
+        Facet("kind"),
     ]
 
     def get_queryset(self):
@@ -291,6 +307,7 @@ class RecommendationListView(FacetedListView):
         # Promised dates are computed against today, not stored, so their counts
         # are made here rather than by count_facets().
         context["facets"] = [*context["facets"], commitment_facet(self.filterset)]
+        context["count"] = tracking.recommendation_count(Review.objects.first())
         return context
 
 

@@ -29,11 +29,13 @@ FAVICON = settings.BASE_DIR / "static" / "images" / "favicon.ico"
 
 def home(request):
     chapters = list(Chapter.objects.with_counts())
+    review = Review.objects.first()
     return render(
         request,
         "home.html",
         {
-            "review": Review.objects.first(),
+            "review": review,
+            "count": tracking.recommendation_count(review),
             "chapters": chapters,
             # Every recommendation is in exactly one chapter: no query to count them.
             "n_recommendations": sum(c.n_recommendations for c in chapters),

@@ -37,7 +37,8 @@ def other_chapter(review):
 def form_data(response):
     """The POST data of an admin change form as rendered, inlines included."""
     forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
+    # A history (revert) page has no inlines.
+    for inline in response.context.get("inline_admin_formsets", []):
         forms += [inline.formset.management_form, *inline.formset.forms]
     data = {}
     for form in forms:
