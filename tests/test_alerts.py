@@ -70,7 +70,7 @@ def inbox(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(db):
     # The sign-up throttle counts in the cache, which outlives a test.
     cache.clear()
     yield
