@@ -305,6 +305,9 @@ class Recommendation(NaturalSlugMixin, Curated):
         columns=("title", "summary", "addressed_to"),
         title_columns=("title",),
         body_columns=("summary", "addressed_to"),
+        # Ranked above the sources and responses that quote it: with the same
+        # weight, 3 of the 62 titles found a source first (README, "Search").
+        weight=3.0,
     )
     objects = RecommendationQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[missions])

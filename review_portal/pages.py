@@ -12,7 +12,8 @@ from recommendations.filters import RecommendationFilter
 from recommendations.models import Chapter, Discrepancy, KeyFigure, Mission, Review
 from review_portal.lib.charts import bar_chart
 from review_portal.lib.downloads import data_page_entry
-from review_portal.lib.search import SearchForm, search
+from review_portal.lib.forgiving import forgiving_search
+from review_portal.lib.search import SearchForm
 from sources.downloads import RESPONSES
 from sources.filters import StakeholderResponseFilter
 from sources.models import StakeholderResponse, Stance
@@ -106,7 +107,10 @@ def search_page(request):
     form.is_valid()  # An unknown kind is dropped (all kinds are searched), not a 400.
     query = form.cleaned_data.get("q", "")
     kind = form.cleaned_data.get("kind", "")
-    results = search(query)
+    # Typos and joined words corrected, and any-word results when every word
+    # together finds (almost) nothing: review_portal/lib/forgiving.py.
+    outcome = forgiving_search(query, exact=bool(request.GET.get("exact")))
+    results = outcome.results
     of_kind = results.of_kind(kind) if kind else results
     # Only the page's slice of the results fetches records and snippets.
     page_obj = Paginator(of_kind, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -116,6 +120,7 @@ def search_page(request):
         {
             "query": query,
             "kind": kind,
+            "outcome": outcome,
             "results": results,
             "page_obj": page_obj,
             "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
