@@ -1,11 +1,58 @@
 """The recommendations download's columns; see review_portal/lib/downloads.py."""
 
+from recommendations import tracking
 from recommendations.models import Confidence, DeliveryStatus, Position, Recommendation
 from review_portal.lib.downloads import Column, Download
 
 
 def _absolute(request, url):
     return request.build_absolute_uri(url)
+
+
+def _setting(recommendation, axis):
+    """The update that set the current position (axis 0) or delivery status (1),
+    from the prefetched updates; None if no update set it."""
+    cache = recommendation.__dict__.setdefault("_current_updates", None)
+    if cache is None:
+        cache = tracking.current_updates(recommendation.government_updates.all())
+        recommendation.__dict__["_current_updates"] = cache
+    return cache[axis]
+
+
+def _update_date(axis):
+    def value(recommendation, _):
+        update = _setting(recommendation, axis)
+        return update.date.isoformat() if update else None
+
+    return value
+
+
+def _update_precision(axis):
+    def value(recommendation, _):
+        update = _setting(recommendation, axis)
+        return update.date_precision if update else None
+
+    return value
+
+
+def _update_sources(axis):
+    def value(recommendation, _):
+        update = _setting(recommendation, axis)
+        if update is None:
+            return None
+        return [c.source.url for c in update.citations.all() if c.source.url]
+
+    return value
+
+
+def _update_excerpts(axis):
+    def value(recommendation, _):
+        update = _setting(recommendation, axis)
+        if update is None:
+            return None
+        return "\n\n".join(c.excerpt for c in update.citations.all()) or None
+
+    return value
 
 
 def _cited_sources(recommendation):
@@ -37,5 +84,13 @@ RECOMMENDATIONS = Download(
         Column("sources", "The slugs of the sources cited for it (each has a page at /sources/<slug>/).", lambda r, _: _cited_sources(r), "list"),
         Column("position", "The government's latest stated position on it: " + ", ".join(Position.values) + ".", lambda r, _: r.position),
         Column("delivery_status", "Where delivery stood at the latest update: " + ", ".join(DeliveryStatus.values) + ".", lambda r, _: r.delivery_status),
+        Column("position_date", "The date (YYYY-MM-DD) of the government update that set the position; null (empty) if none has.", _update_date(0), "date", field="position"),
+        Column("position_date_precision", "How precise that date is: day, month or year (a month's or year's date is its first day); null if no update.", _update_precision(0), field="position"),
+        Column("position_sources", "The addresses of the sources cited for that update.", _update_sources(0), "list", field="position"),
+        Column("position_excerpts", "Their words, exactly as the sources have them, one excerpt per paragraph.", _update_excerpts(0), field="position"),
+        Column("delivery_status_date", "The date of the update that set the delivery status; null (empty) if none has.", _update_date(1), "date", field="delivery_status"),
+        Column("delivery_status_date_precision", "How precise that date is: day, month or year; null if no update.", _update_precision(1), field="delivery_status"),
+        Column("delivery_status_sources", "The addresses of the sources cited for that update.", _update_sources(1), "list", field="delivery_status"),
+        Column("delivery_status_excerpts", "Their words, exactly as the sources have them, one excerpt per paragraph.", _update_excerpts(1), field="delivery_status"),
     ],
 )  # fmt: skip

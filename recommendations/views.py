@@ -46,7 +46,8 @@ class ChapterDetailView(DetailView):
     def get_queryset(self):
         return Chapter.objects.with_last_updated().prefetch_related(
             Prefetch(
-                "recommendations", queryset=Recommendation.objects.order_by("slug")
+                "recommendations",
+                queryset=Recommendation.objects.with_tracking_dates().order_by("slug"),
             ),
             Prefetch("titles", queryset=ChapterTitle.objects.select_related("source")),
             "citations__source",
@@ -60,7 +61,9 @@ class MissionDetailView(DetailView):
         return Mission.objects.with_last_updated().prefetch_related(
             Prefetch(
                 "recommendations",
-                queryset=Recommendation.objects.select_related("chapter"),
+                queryset=Recommendation.objects.select_related(
+                    "chapter"
+                ).with_tracking_dates(),
             )
         )
 

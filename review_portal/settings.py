@@ -151,6 +151,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Errors in the shape the downloads share: review_portal/lib/errors.py.
+    "EXCEPTION_HANDLER": "review_portal.lib.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Review Portal API",

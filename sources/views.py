@@ -1,6 +1,7 @@
 from django.db.models import Count, Prefetch, Q
 from django.views.generic import DetailView, ListView
 
+from recommendations.models import Recommendation
 from review_portal.lib.downloads import respond
 from review_portal.lib.lists import Facet, FacetedListView
 from sources.downloads import RESPONSES
@@ -97,7 +98,12 @@ class OrganisationDetailView(DetailView):
         # who said what about which.
         responses = StakeholderResponse.objects.select_related(
             "source"
-        ).prefetch_related("recommendations")
+        ).prefetch_related(
+            Prefetch(
+                "recommendations",
+                queryset=Recommendation.objects.with_tracking_dates(),
+            )
+        )
         return Organisation.objects.with_last_updated().prefetch_related(
             Prefetch("responses", queryset=responses)
         )

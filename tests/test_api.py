@@ -338,7 +338,10 @@ def test_bad_filter_value_is_a_400_naming_the_parameter(client, data):
         client.get("/api/recommendations/", {"mission": "no-such", "stance": "x"}), 400
     )
 
-    assert set(body) == {"mission", "stance"}
+    # The shape the downloads share, with the valid options.
+    assert {error["parameter"] for error in body["errors"]} == {"mission", "stance"}
+    stance = next(e for e in body["errors"] if e["parameter"] == "stance")
+    assert "welcomes" in stance["valid"]
 
 
 def test_unknown_parameters_are_ignored(client, data):
@@ -407,7 +410,8 @@ def test_invalid_page_is_a_json_404_saying_why(client, data, page):
     if page == "":
         assert body["count"] == Recommendation.objects.count()
     else:
-        assert body["detail"].startswith("Invalid page")
+        assert body["errors"][0]["message"].startswith("Invalid page")
+        assert body["errors"][0]["parameter"] is None
 
 
 # Read-only
@@ -510,7 +514,7 @@ def test_hostile_query_strings_on_details_are_ignored(client, data):
 def test_overlong_value_is_a_400(client, data):
     body = assert_json(client.get("/api/recommendations/", {"q": "x" * 100_000}), 400)
 
-    assert "q" in body
+    assert [error["parameter"] for error in body["errors"]] == ["q"]
 
 
 def test_hostile_path_is_a_404(client, data):

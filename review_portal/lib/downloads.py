@@ -9,7 +9,7 @@ columns, never rename or remove one.
 import csv
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django_filters import OrderingFilter
 from django_filters.filters import QuerySetRequestMixin
 
+from review_portal.lib.errors import problems_body
 from review_portal.lib.lists import (
     applied,
     applied_query,
@@ -60,6 +61,11 @@ class Download:
     leaves_out: tuple[str, ...] = ()
 
     def __post_init__(self):
+        # Unknown values are null in JSON (and so empty in CSV), as the /data/
+        # page says: a column's "" is written as None.
+        object.__setattr__(
+            self, "columns", [_unknown_as_none(column) for column in self.columns]
+        )
         shown = {column.field or column.name for column in self.columns}
         shown.update(self.leaves_out)
         missing = [name for name in self.model.public_fields if name not in shown]
@@ -68,6 +74,19 @@ class Download:
                 f"The {self.name} download has no column for the public field(s) "
                 f"{', '.join(missing)} of {self.model.__name__}."
             )
+
+
+def _unknown_as_none(column):
+    if getattr(column.value, "unknown_as_none", False):
+        return column
+    value = column.value
+
+    def cell(record, request):
+        result = value(record, request)
+        return None if result == "" else result
+
+    cell.unknown_as_none = True
+    return replace(column, value=cell)
 
 
 def filename(download, filterset, extension):
@@ -91,14 +110,7 @@ def respond(request, download, filterset_class, queryset, extension, tiebreak):
         filterset_class, request.GET, queryset=queryset, request=request
     )
     if problems:
-        reasons = [f"{problem.name}: {problem.reason}" for problem in problems]
-        if extension == "json":
-            return JsonResponse({"errors": reasons}, status=400)
-        return HttpResponse(
-            "These filters could not be used:\n" + "\n".join(reasons) + "\n",
-            content_type="text/plain; charset=utf-8",
-            status=400,
-        )
+        return problems_response(problems, filterset_class, extension)
     records = in_stable_order(filterset.qs, *tiebreak)
     rows = [
         {column.name: column.value(record, request) for column in download.columns}
@@ -110,6 +122,24 @@ def respond(request, download, filterset_class, queryset, extension, tiebreak):
     if extension == "json":
         return _json_response(rows, filterset, disposition)
     return _csv_response(rows, download, disposition)
+
+
+def problems_response(problems, filterset_class, extension):
+    """400, in the error shape the API shares (review_portal/lib/errors.py); as
+    text for a CSV, each parameter with the values it accepts."""
+    body = problems_body(problems, filterset_class)
+    if extension == "json":
+        return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+    lines = ["These filters could not be used:"]
+    for item in body["errors"]:
+        lines.append(f"{item['parameter']}: {item['message']}")
+        if item["valid"] is not None:
+            lines.append(f"  valid values: {', '.join(item['valid'])}")
+    return HttpResponse(
+        "\n".join(lines) + "\n",
+        content_type="text/plain; charset=utf-8",
+        status=400,
+    )
 
 
 def _json_response(rows, filterset, disposition):

@@ -2,7 +2,8 @@
 `search.ranked()`, the same on SQLite and PostgreSQL.
 
 1. The query is searched as typed (every word must match).
-2. Each word the portal's own vocabulary does not hold, and that matches nothing
+2. When that finds fewer than FEW results, each word the portal's own
+   vocabulary does not hold, and that matches nothing
    through the engine's stemming, is corrected from that vocabulary: joined words
    are split ("careleavers" -> "care leavers"), typos are mended ("leving" ->
    "leaving") by trigram candidates and edit distance, choosing the word most often
@@ -237,7 +238,8 @@ def forgiving_search(query: str, kinds=None, *, exact=False) -> Outcome:
     query = clean_query(query)
     results = search(query, kinds)
     outcome = Outcome(query, results, all_words_count=len(results))
-    if not query or exact:
+    # A query that finds enough as typed costs nothing more: no vocabulary.
+    if not query or exact or len(results) >= FEW:
         return outcome
     outcome.suggestion = suggest(query)
     if not results and outcome.suggestion:

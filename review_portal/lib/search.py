@@ -76,6 +76,9 @@ class Searchable:
     # Multiplies the rank in search(), so that, say, a recommendation outranks a
     # source that quotes its title.
     weight: float = 1.0
+    # A method of the model's QuerySet that the results page's records go
+    # through, e.g. to annotate what a result's card shows.
+    fetch: str = ""
     model: type[Model] | None = None
 
 
@@ -369,6 +372,8 @@ def _fetch(query: str, hits: list[Hit]) -> list[Hit]:
     found = {}
     for kind, pks in pks_by_kind.items():
         records = kind.model.objects.filter(pk__in=pks)
+        if kind.fetch:
+            records = getattr(records, kind.fetch)()
         vendor = connections[records.db].vendor
         records = records.select_related(*kind.related).annotate(
             search_snippet=_snippet_expression(kind, query, vendor)
