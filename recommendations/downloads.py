@@ -1,8 +1,17 @@
 """The recommendations download's columns; see review_portal/lib/downloads.py."""
 
 from recommendations import tracking
-from recommendations.models import Confidence, DeliveryStatus, Position, Recommendation
-from review_portal.lib.downloads import Column, Download
+from recommendations.models import (
+    Confidence,
+    DeliveryStatus,
+    Discrepancy,
+    GovernmentUpdate,
+    KeyFigure,
+    Position,
+    Recommendation,
+    TimelineEvent,
+)
+from review_portal.lib.downloads import Column, Download, model_download
 
 
 def _absolute(request, url):
@@ -94,3 +103,83 @@ RECOMMENDATIONS = Download(
         Column("delivery_status_excerpts", "Their words, exactly as the sources have them, one excerpt per paragraph.", _update_excerpts(1), field="delivery_status"),
     ],
 )  # fmt: skip
+
+
+# The other lists. Their citations are `citations` (a reverse relation of the
+# sources app's Citation, read without importing it).
+
+
+def _citation_sources(record, _):
+    return sorted({c.source.slug for c in record.citations.all()})
+
+
+def _citation_addresses(record, _):
+    return [c.source.url for c in record.citations.all() if c.source.url]
+
+
+def _citation_excerpts(record, _):
+    return "\n\n".join(c.excerpt for c in record.citations.all()) or None
+
+
+CITED = [
+    Column(
+        "sources",
+        "The slugs of the sources cited for it (each has a page at /sources/<slug>/).",
+        _citation_sources,
+        "list",
+    ),
+    Column(
+        "source_addresses",
+        "The addresses of those sources, where known.",
+        _citation_addresses,
+        "list",
+    ),
+    Column(
+        "excerpts",
+        "The sources' words, exactly as they have them, one excerpt per paragraph.",
+        _citation_excerpts,
+    ),
+]
+
+
+def _recommendation_title(record, _):
+    return record.recommendation.title if record.recommendation_id else None
+
+
+GOVERNMENT_UPDATES = model_download(
+    "government-updates",
+    "Government updates",
+    "One row for each dated update: what the government said or did about a "
+    "recommendation, its position and delivery status then, and the source's words.",
+    GovernmentUpdate,
+    extra=[
+        Column(
+            "recommendation_title",
+            "That recommendation's title.",
+            _recommendation_title,
+            field="recommendation",
+        ),
+        *CITED,
+    ],
+)
+KEY_FIGURES = model_download(
+    "key-figures",
+    "Key figures",
+    "One row for each figure a source states about the system or the review.",
+    KeyFigure,
+    extra=CITED,
+)
+TIMELINE = model_download(
+    "timeline",
+    "Timeline",
+    "One row for each event in the review's timeline.",
+    TimelineEvent,
+    extra=CITED,
+)
+DISCREPANCIES = model_download(
+    "discrepancies",
+    "Where sources disagree",
+    "One row for each fact sources disagree about; the sides are the excerpts.",
+    Discrepancy,
+    extra=CITED,
+)

@@ -3,10 +3,16 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
-from recommendations import tracking
+from recommendations import downloads, tracking
 from recommendations.charts import chapter_chart
 from recommendations.downloads import RECOMMENDATIONS
-from recommendations.filters import RecommendationFilter
+from recommendations.filters import (
+    DiscrepancyFilter,
+    GovernmentUpdateFilter,
+    KeyFigureFilter,
+    RecommendationFilter,
+    TimelineEventFilter,
+)
 from recommendations.models import (
     Chapter,
     Discrepancy,
@@ -17,7 +23,7 @@ from recommendations.models import (
     Review,
     TimelineEvent,
 )
-from review_portal.lib.downloads import respond
+from review_portal.lib.downloads import download_view, respond
 from review_portal.lib.lists import Facet, FacetedListView, quoted
 from sources.models import ChapterTitle, Citation, SourceDocument, StakeholderResponse
 
@@ -243,3 +249,40 @@ def recommendation_download(request, extension):
         extension,
         tiebreak=["slug"],
     )
+
+
+# The other lists' downloads: the list's records as its page shows them, with
+# the API's filters (recommendations/filters.py).
+
+government_update_download = download_view(
+    downloads.GOVERNMENT_UPDATES,
+    GovernmentUpdateFilter,
+    lambda: (
+        GovernmentUpdate.objects.select_related("recommendation")
+        .prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.with_source())
+        )
+        .order_by("date", "slug")
+    ),
+)
+keyfigure_download = download_view(
+    downloads.KEY_FIGURES,
+    KeyFigureFilter,
+    lambda: KeyFigure.objects.select_related("recommendation").prefetch_related(
+        Prefetch("citations", queryset=Citation.objects.with_source())
+    ),
+)
+timelineevent_download = download_view(
+    downloads.TIMELINE,
+    TimelineEventFilter,
+    lambda: TimelineEvent.objects.prefetch_related(
+        Prefetch("citations", queryset=Citation.objects.with_source())
+    ),
+)
+discrepancy_download = download_view(
+    downloads.DISCREPANCIES,
+    DiscrepancyFilter,
+    lambda: Discrepancy.objects.select_related("recommendation").prefetch_related(
+        Prefetch("citations", queryset=Citation.objects.with_source())
+    ),
+)

@@ -5,17 +5,28 @@ from django.db.models import Count, F
 from django.shortcuts import render
 from django.urls import reverse
 
+from recommendations import downloads as recommendation_downloads
 from recommendations import tracking
 from recommendations.charts import chapter_chart
 from recommendations.downloads import RECOMMENDATIONS
-from recommendations.filters import RecommendationFilter
+from recommendations.filters import (
+    DiscrepancyFilter,
+    GovernmentUpdateFilter,
+    KeyFigureFilter,
+    RecommendationFilter,
+    TimelineEventFilter,
+)
 from recommendations.models import Chapter, Discrepancy, KeyFigure, Mission, Review
 from review_portal.lib.charts import bar_chart
 from review_portal.lib.downloads import data_page_entry
 from review_portal.lib.forgiving import forgiving_search
 from review_portal.lib.search import SearchForm
-from sources.downloads import RESPONSES
-from sources.filters import StakeholderResponseFilter
+from sources.downloads import ORGANISATIONS, RESPONSES, SOURCES
+from sources.filters import (
+    OrganisationFilter,
+    SourceDocumentFilter,
+    StakeholderResponseFilter,
+)
 from sources.models import StakeholderResponse, Stance
 
 SEARCH_PAGE_SIZE = 20
@@ -96,6 +107,42 @@ def downloads_page(request):
                     StakeholderResponseFilter,
                     "sources:stakeholderresponse_list",
                     "sources:stakeholderresponse",
+                ),
+                data_page_entry(
+                    recommendation_downloads.GOVERNMENT_UPDATES,
+                    GovernmentUpdateFilter,
+                    "recommendations:tracker",
+                    "recommendations:governmentupdate",
+                ),
+                data_page_entry(
+                    recommendation_downloads.TIMELINE,
+                    TimelineEventFilter,
+                    "recommendations:timelineevent_list",
+                    "recommendations:timelineevent",
+                ),
+                data_page_entry(
+                    recommendation_downloads.DISCREPANCIES,
+                    DiscrepancyFilter,
+                    "recommendations:discrepancy_list",
+                    "recommendations:discrepancy",
+                ),
+                data_page_entry(
+                    recommendation_downloads.KEY_FIGURES,
+                    KeyFigureFilter,
+                    "recommendations:keyfigure_list",
+                    "recommendations:keyfigure",
+                ),
+                data_page_entry(
+                    ORGANISATIONS,
+                    OrganisationFilter,
+                    "sources:organisation_list",
+                    "sources:organisation",
+                ),
+                data_page_entry(
+                    SOURCES,
+                    SourceDocumentFilter,
+                    "sources:sourcedocument_list",
+                    "sources:sourcedocument",
                 ),
             ]
         },

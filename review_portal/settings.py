@@ -150,7 +150,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "review_portal.lib.api.PublicSchema",
     # Errors in the shape the downloads share: review_portal/lib/errors.py.
     "EXCEPTION_HANDLER": "review_portal.lib.errors.api_exception_handler",
 }

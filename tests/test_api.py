@@ -44,8 +44,10 @@ ENDPOINTS = {
     # list: count, page. detail: record, recommendations.
     "missions": (Mission, 2, 2),
     # list: count, page (joins review and chapter), missions. detail: record,
-    # missions, government updates, key figures, discrepancies, responses, citations.
-    "recommendations": (Recommendation, 3, 7),
+    # missions, government updates, their citations (joining the source), key
+    # figures, discrepancies, responses, citations (joining the source): one more
+    # than before issue 14, for the updates' citations now inline.
+    "recommendations": (Recommendation, 3, 8),
     # list: count, page (joins the recommendation). detail: record, citations.
     "government-updates": (GovernmentUpdate, 2, 2),
     # list: count, page (joins review and recommendation). detail: record, citations.
@@ -229,7 +231,10 @@ def test_recommendations_carry_the_latest_government_position(client, data):
     body = client.get(f"/api/recommendations/{recommendation.slug}/").json()
 
     assert body["position"] == "rejected"
-    assert update.slug in body["government_updates"]
+    (inline,) = [u for u in body["government_updates"] if u["slug"] == update.slug]
+    assert inline["position"] == "rejected"
+    assert inline["delivery_status"] is None
+    assert inline["detail"] == "Rejected at last."
 
 
 def test_citations_name_the_one_record_they_support(client, data):

@@ -8,6 +8,7 @@ are ignored. Lists are ordered as on the site, ties broken by slug, so pages nev
 overlap.
 """
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
@@ -15,6 +16,47 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from review_portal.lib.lists import MAX_VALUE_LENGTH, in_stable_order
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    parameter = serializers.CharField(
+        allow_null=True,
+        help_text="The query-string parameter at fault; null for the request as a whole.",
+    )
+    message = serializers.CharField(help_text="What was wrong.")
+    valid = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="The values the parameter accepts, when they are a closed set; "
+        "null when any text will do.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API and the downloads (review_portal/lib/errors.py)."""
+
+    errors = ErrorItemSerializer(many=True)
+
+
+class PublicSchema(AutoSchema):
+    """Each operation's schema with the errors it can answer: a list 400 (a
+    filter value it cannot use) and 404 (a page that does not exist), a detail
+    404; all in the shared error shape. Every operation is anonymous."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if self.method != "GET":
+            return responses
+        codes = ["404"] if "{" in self.path else ["400", "404"]
+        for code in codes:
+            responses.setdefault(
+                code,
+                self._get_response_for_code(ErrorSerializer, code, direction=direction),
+            )
+        return responses
+
+    def get_auth(self):
+        return []
 
 
 class Pagination(PageNumberPagination):
@@ -37,6 +79,31 @@ class PageURLField(serializers.Field):
         url = value.get_absolute_url()
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
+
+
+class PublicSerializer(serializers.ModelSerializer):
+    """A model's serializer in which unknown is null, as the downloads and the
+    Data page say: a text field that may be blank is given as null when it is,
+    and the schema says so (so that, say, a missing address is not "" where the
+    schema promises a URI)."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if getattr(model_field, "blank", False) and model_field.get_internal_type() in {
+            "CharField",
+            "TextField",
+            "URLField",
+            "SlugField",
+        }:
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for field in self._readable_fields:
+            if getattr(field, "allow_null", False) and data.get(field.field_name) == "":
+                data[field.field_name] = None
+        return data
 
 
 def api_url(basename):

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, JsonResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django_filters import OrderingFilter
@@ -207,3 +207,128 @@ def _accepts(filter_):
     elif is_multiple(filter_):
         accepts += "; repeat it to match any of several"
     return accepts
+
+
+# Downloads of a model's fields, for the lists whose pages show the records as they
+# are (key figures, timeline, discrepancies, government updates, organisations,
+# sources): a column per public field, typed from the field.
+
+
+def _number(value):
+    if value is None:
+        return None
+    return int(value) if value == int(value) else float(value)
+
+
+def field_column(model, name, description="", *, as_name=""):
+    """A Column for one of `model`'s fields: a related record as its slug (several
+    as a list of slugs), a date as YYYY-MM-DD, a number as a number. A field
+    called `url` (an address elsewhere) is the column `address`, since `url` is
+    the record's page on this portal."""
+    field = model._meta.get_field(name)
+    column_name = as_name or ("address" if name == "url" else name)
+    description = description or (field.help_text or field.verbose_name).rstrip(".")
+    description = description[0].upper() + description[1:] + "."
+    if field.many_to_many:
+        return Column(
+            column_name,
+            description + " (slugs)",
+            lambda r, _: [related.slug for related in getattr(r, name).all()],
+            "list",
+            field=name,
+        )
+    if field.is_relation:
+        return Column(
+            column_name,
+            description + " (its slug)",
+            lambda r, _: getattr(getattr(r, name), "slug", None),
+            field=name,
+        )
+    internal = field.get_internal_type()
+    if internal == "DateField":
+        return Column(
+            column_name,
+            description + " (YYYY-MM-DD)",
+            lambda r, _: getattr(r, name).isoformat() if getattr(r, name) else None,
+            "date",
+            field=name,
+        )
+    if internal == "BooleanField":
+        kind = "boolean"
+    elif internal in {
+        "DecimalField",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "FloatField",
+    }:
+        return Column(
+            column_name,
+            description,
+            lambda r, _: _number(getattr(r, name)),
+            "number",
+            field=name,
+        )
+    else:
+        kind = "text"
+    if field.choices:
+        description = (
+            description.rstrip(".")
+            + ": "
+            + ", ".join(str(value) for value, _ in field.choices if value)
+            + "."
+        )
+    return Column(
+        column_name, description, lambda r, _: getattr(r, name), kind, field=name
+    )
+
+
+def page_column(description="The record's page on this portal."):
+    return Column(
+        "url",
+        description,
+        lambda r, request: request.build_absolute_uri(r.get_absolute_url()),
+    )
+
+
+def model_download(name, title, description, model, *, extra=(), leaves_out=()):
+    """A Download of `model`'s public fields (slug first), then `extra` columns,
+    then the record's page."""
+    names = ["slug"] + [
+        field
+        for field in model.public_fields
+        if field != "slug" and field not in leaves_out
+    ]
+    columns = [field_column(model, field) for field in names]
+    columns.extend(extra)
+    if hasattr(model, "get_absolute_url"):
+        columns.append(page_column())
+    return Download(name, title, description, model, columns, leaves_out=leaves_out)
+
+
+def download_view(download, filterset_class, queryset, tiebreak=("slug",)):
+    """A view answering ?<filters> with the download as CSV or JSON (its URL
+    passes `extension`); `queryset` is a function, called per request."""
+
+    def view(request, extension):
+        return respond(
+            request, download, filterset_class, queryset(), extension, tiebreak
+        )
+
+    view.__name__ = f"{download.name.replace('-', '_')}_download"
+    return view
+
+
+def download_paths(path_prefix, view, name):
+    """The two URL patterns of a download: <path_prefix>.csv and .json, named
+    <name>_csv and <name>_json."""
+    return [
+        path(
+            f"{path_prefix}.{extension}",
+            view,
+            {"extension": extension},
+            name=f"{name}_{extension}",
+        )
+        for extension in ("csv", "json")
+    ]
