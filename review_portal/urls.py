@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views.defaults import page_not_found
 from django.views.generic import TemplateView
 
 from recommendations.models import Chapter, Mission, Recommendation
 from review_portal import changes, pages
 from review_portal.feeds import ChangeFeed, RecommendationChangeFeed
+from review_portal.lib.errors import error
 from review_portal.sitemaps import sitemaps
 from sources.models import Organisation, SourceDocument, StakeholderResponse
 
@@ -48,3 +51,14 @@ urlpatterns = [
     path("", include("recommendations.urls")),
     path("", include("sources.urls")),
 ]
+
+
+def handler404(request, exception):
+    """A page not found: under /api/, JSON in the API's error shape (a slug the
+    URL cannot hold, say); elsewhere the site's 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"errors": [error(None, "Not found.")]},
+            status=404,
+        )
+    return page_not_found(request, exception)

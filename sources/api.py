@@ -38,7 +38,10 @@ SOURCE_TEXTS = ["raw_text", "cleaned_text"]
 
 class SourceDocumentSerializer(PublicSerializer):
     external_url = serializers.URLField(
-        source="url", read_only=True, help_text="Where it was published, if known."
+        source="url",
+        read_only=True,
+        allow_null=True,
+        help_text="Where it was published, if known.",
     )
     url = PageURLField()
     api_url = api_url("sourcedocument")
@@ -66,7 +69,10 @@ class SourceDocumentDetailSerializer(SourceDocumentSerializer):
 
 class OrganisationSerializer(PublicSerializer):
     external_url = serializers.URLField(
-        source="url", read_only=True, help_text="The organisation's website."
+        source="url",
+        read_only=True,
+        allow_null=True,
+        help_text="The organisation's website.",
     )
     url = PageURLField()
     api_url = api_url("organisation")
@@ -98,7 +104,7 @@ class StakeholderResponseSerializer(PublicSerializer):
 
 
 class PublicationSerializer(PublicSerializer):
-    external_url = serializers.URLField(source="url", read_only=True)
+    external_url = serializers.URLField(source="url", read_only=True, allow_null=True)
     url = PageURLField()
     api_url = api_url("publication")
 

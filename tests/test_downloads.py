@@ -341,15 +341,17 @@ def test_recommendation_download_query_count_is_flat(
             make_response().recommendations.add(recommendation)
 
     add(3)
-    # recommendations with chapter and response count, missions, citations with
-    # their source
-    with django_assert_num_queries(3):
+    # recommendations with chapter, response count and tracking dates, missions,
+    # citations joined to their source, government updates (issue 14: the
+    # position's date and sources; their citations are one more query when
+    # there are updates)
+    with django_assert_num_queries(4):
         client.get(url)
     add(27)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get(url)
     # and one to look up each related slug filtered by
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(url, {"mission": "mission-one", "organisation": "an-org"})
     assert response.status_code == 200
 

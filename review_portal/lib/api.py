@@ -12,7 +12,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from review_portal.lib.lists import MAX_VALUE_LENGTH, in_stable_order
@@ -65,6 +65,31 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
     page_size_query_description = "Results per page: 50 unless given, at most 200."
     invalid_page_message = "Invalid page: {message}."
+
+    def get_page_number(self, request, paginator):
+        # An empty page= is no page number (the schema says integer): 404 as for
+        # page=abc, rather than silently the first page.
+        if request.query_params.get(self.page_query_param, None) == "":
+            raise NotFound(self.invalid_page_message.format(message="no page number"))
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request):
+        # Strict, as the schema says: a page_size that is not a whole number of at
+        # least 1 is a 400, not silently the default. Above the maximum is capped.
+        value = request.query_params.getlist(self.page_size_query_param)
+        if not value:
+            return self.page_size
+        if len(value) > 1 or not value[0].isdigit() or int(value[0]) < 1:
+            raise ValidationError(
+                {self.page_size_query_param: "Give one whole number of at least 1."}
+            )
+        return min(int(value[0]), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 @extend_schema_field(OpenApiTypes.URI)
@@ -155,7 +180,26 @@ class PublicViewSet(viewsets.ReadOnlyModelViewSet):
         }
         if too_long:
             raise ValidationError(too_long)
+        # An empty value is no value the schema allows (an enum, a date, a slug):
+        # leave the parameter out not to filter by it.
+        filters = self._filter_names(queryset)
+        empty = {
+            name: "A value is needed; leave the parameter out not to filter by it."
+            for name, values in self.request.query_params.lists()
+            if name in filters and "" in values
+        }
+        if empty:
+            raise ValidationError(empty)
         return in_stable_order(super().filter_queryset(queryset), "slug")
+
+    def _filter_names(self, queryset):
+        names = set()
+        for backend in self.filter_backends:
+            get_class = getattr(backend(), "get_filterset_class", None)
+            filterset_class = get_class(self, queryset) if get_class else None
+            if filterset_class is not None:
+                names.update(filterset_class.base_filters)
+        return names
 
     @property
     def is_detail(self):
