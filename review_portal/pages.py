@@ -1,7 +1,9 @@
 """The site-wide pages, which read both apps: home, charts, data and search."""
 
+from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import Count, F
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -16,8 +18,17 @@ from recommendations.filters import (
     RecommendationFilter,
     TimelineEventFilter,
 )
-from recommendations.models import Chapter, Discrepancy, KeyFigure, Mission, Review
+from recommendations.models import (
+    Chapter,
+    Discrepancy,
+    KeyFigure,
+    Mission,
+    Recommendation,
+    Review,
+)
 from review_portal.lib.charts import bar_chart
+from review_portal.lib.dataset import NAME as DATASET_NAME
+from review_portal.lib.dataset import dataset
 from review_portal.lib.downloads import data_page_entry
 from review_portal.lib.forgiving import forgiving_search
 from review_portal.lib.search import SearchForm
@@ -171,5 +182,54 @@ def search_page(request):
             "results": results,
             "page_obj": page_obj,
             "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
+        },
+    )
+
+
+# The whole data set (review_portal/lib/dataset.py): every public table.
+DATASET_TITLE = "The Review Portal: the Independent Review of Children's Social Care"
+DATASET_DESCRIPTION = (
+    "Every public table of the Review Portal: the review, its chapters, missions "
+    "and recommendations (with the government's current position and delivery "
+    "status), the dated government updates, key figures, timeline, "
+    "discrepancies, sources, organisations, stakeholder responses, publications, "
+    "chapter titles and citations (each source's exact words). Records are keyed "
+    "by slug; a record's page is /<table's list>/<slug>/ on the portal."
+)
+
+
+def public_models():
+    """Every model with public fields, in the apps' order (the loader's)."""
+    return [
+        model
+        for label in ("recommendations", "sources")
+        for model in apps.get_app_config(label).get_models()
+        if getattr(model, "public_fields", ()) and hasattr(model, "history")
+    ]
+
+
+def current_dataset():
+
+    return dataset(
+        public_models(),
+        # Derived from the updates, not curated, but public on every card.
+        {Recommendation: ("position", "delivery_status")},
+        title=DATASET_TITLE,
+        description=DATASET_DESCRIPTION,
+    )
+
+
+def dataset_download(request, extension):
+    archive, database, _ = current_dataset()
+    body, content_type = (
+        (archive, "application/zip")
+        if extension == "zip"
+        else (database, "application/vnd.sqlite3")
+    )
+    return HttpResponse(
+        body,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{DATASET_NAME}.{extension}"'
         },
     )

@@ -28,6 +28,18 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("charts/", pages.charts, name="charts"),
     path("data/", pages.downloads_page, name="data"),
+    path(
+        "data/review-portal.zip",
+        pages.dataset_download,
+        {"extension": "zip"},
+        name="dataset_zip",
+    ),
+    path(
+        "data/review-portal.sqlite",
+        pages.dataset_download,
+        {"extension": "sqlite"},
+        name="dataset_sqlite",
+    ),
     path("search/", pages.search_page, name="search"),
     path("changes/", changes.change_list, name="change_list"),
     path("changes/feed/", ChangeFeed(), name="change_feed"),

@@ -571,7 +571,18 @@ def test_schema_is_served_as_yaml_by_default(client, data):
     assert yaml.safe_load(response.content)["info"]["title"] == "Review Portal API"
 
 
-@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_docs_page_is_a_page_of_the_site_drawn_from_the_schema(client, data):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<h1 class="govuk-heading-xl">API documentation</h1>' in html
+    assert "<code>GET /api/recommendations/</code>" in html
+    assert "<code>accepted_in_principle</code>" in html  # the enums
+    assert 'href="/api/schema/"' in html and 'src="http' not in html
+
+
+@pytest.mark.parametrize("path", ["/api/redoc/"])
 def test_docs_pages_use_local_assets(client, data, path):
     response = client.get(path)
 
