@@ -11,7 +11,7 @@ from recommendations.models import (
     Recommendation,
     TimelineEvent,
 )
-from review_portal.lib.downloads import Column, Download, model_download
+from review_portal.lib.downloads import Column, Download, RowsDownload, model_download
 
 
 def _absolute(request, url):
@@ -183,3 +183,25 @@ DISCREPANCIES = model_download(
     Discrepancy,
     extra=CITED,
 )
+
+
+def _status_count(n):
+    return lambda row, _: row.cells[n].count
+
+
+TRACKER = RowsDownload(
+    name="tracker",
+    title="Tracker",
+    description="The tracker's table: one row for each government position, a "
+    "column for each delivery status, each cell the number of recommendations "
+    "with both; ?chapter=<slug> counts one chapter's, as the page does.",
+    columns=[
+        Column("position", "The government's position: " + ", ".join(Position.values) + ".", lambda row, _: row.position.value),
+        Column("position_label", "Its name, as the tracker shows it.", lambda row, _: str(row.position.label)),
+        *[
+            Column(status, f"How many recommendations with that position have the delivery status {status}.", _status_count(n), "number")
+            for n, status in enumerate(DeliveryStatus.values)
+        ],
+        Column("total", "How many recommendations have that position, whatever their delivery status.", lambda row, _: row.total.count, "number"),
+    ],
+)  # fmt: skip

@@ -49,6 +49,8 @@ urlpatterns = [
     path("timeline/", views.TimelineEventListView.as_view(), name="timelineevent_list"),
     path("how-we-track/", views.how_we_track, name="how_we_track"),
     path("tracker/", views.tracker, name="tracker"),
+    path("tracker.csv", views.tracker, {"extension": "csv"}, name="tracker_csv"),
+    path("tracker.json", views.tracker, {"extension": "json"}, name="tracker_json"),
     path(
         "discrepancies/",
         views.DiscrepancyListView.as_view(),

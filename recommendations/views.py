@@ -1,3 +1,6 @@
+from types import SimpleNamespace
+
+import django_filters
 from django.db.models import Count, F, Prefetch
 from django.shortcuts import render
 from django.utils import timezone
@@ -23,8 +26,13 @@ from recommendations.models import (
     Review,
     TimelineEvent,
 )
-from review_portal.lib.downloads import download_view, respond
-from review_portal.lib.lists import Facet, FacetedListView, quoted
+from review_portal.lib.downloads import (
+    download_view,
+    problems_response,
+    respond,
+    rows_response,
+)
+from review_portal.lib.lists import Facet, FacetedListView, Problem, quoted
 from sources.models import ChapterTitle, Citation, SourceDocument, StakeholderResponse
 
 
@@ -191,7 +199,7 @@ def how_we_track(request):
     )
 
 
-def tracker(request):
+def tracker(request, extension=None):
     chapters = list(Chapter.objects.all())
     form = tracking.TrackerForm(request.GET, chapters)
     chapter = problem = None
@@ -206,6 +214,27 @@ def tracker(request):
     if chapter is not None:
         recommendations = recommendations.filter(chapter=chapter)
     counts = tracking.tracker_counts(recommendations)
+    table = tracking.tracker_table(counts, chapter.slug if chapter else "")
+    if extension:
+        # The download says what could not be used, as every download does.
+        if problem:
+            # The error shape's valid values come from a filter's choices.
+            accepts = SimpleNamespace(
+                base_filters={
+                    "chapter": django_filters.ChoiceFilter(
+                        choices=[(c.slug, str(c)) for c in chapters]
+                    )
+                }
+            )
+            return problems_response(
+                [Problem("chapter", "Chapter", problem)], accepts, extension
+            )
+        return rows_response(
+            downloads.TRACKER,
+            table.rows,
+            extension,
+            {"chapter": [chapter.slug]} if chapter else {},
+        )
     return render(
         request,
         "recommendations/tracker.html",
@@ -214,7 +243,7 @@ def tracker(request):
             "chapters": chapters,
             "chapter": chapter,
             "problem": problem,
-            "tracker": tracking.tracker_table(counts, chapter.slug if chapter else ""),
+            "tracker": table,
         },
     )
 

@@ -1,11 +1,15 @@
 """The site-wide pages, which read both apps: home, charts, data and search."""
 
+from types import SimpleNamespace
+
+import django_filters
 from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from recommendations import downloads as recommendation_downloads
 from recommendations import tracking
@@ -29,9 +33,17 @@ from recommendations.models import (
 from review_portal.lib.charts import bar_chart
 from review_portal.lib.dataset import NAME as DATASET_NAME
 from review_portal.lib.dataset import dataset
-from review_portal.lib.downloads import data_page_entry
+from review_portal.lib.downloads import (
+    Column,
+    RowsDownload,
+    data_page_entry,
+    problems_response,
+    rows_page_entry,
+    rows_response,
+)
 from review_portal.lib.forgiving import forgiving_search
-from review_portal.lib.search import SearchForm
+from review_portal.lib.lists import Problem
+from review_portal.lib.search import KINDS, SearchForm, _kind_choices
 from sources.downloads import ORGANISATIONS, RESPONSES, SOURCES
 from sources.filters import (
     OrganisationFilter,
@@ -155,9 +167,75 @@ def downloads_page(request):
                     "sources:sourcedocument_list",
                     "sources:sourcedocument",
                 ),
+                rows_page_entry(
+                    recommendation_downloads.TRACKER,
+                    reverse("recommendations:tracker"),
+                    reverse("recommendations:tracker_csv"),
+                    reverse("recommendations:tracker_json"),
+                    [("chapter", "Chapter", "the slug of a chapter")],
+                ),
+                rows_page_entry(
+                    SEARCH_RESULTS,
+                    reverse("search"),
+                    reverse("search_csv"),
+                    reverse("search_json"),
+                    [
+                        ("q", "Search", "words to search for, as on the search page"),
+                        ("kind", "Kind", "one of " + ", ".join(KINDS)),
+                        ("exact", "Exact", "1 to search only as typed, uncorrected"),
+                    ],
+                ),
             ]
         },
     )
+
+
+def _plain(snippet):
+    return strip_tags(str(snippet)).replace("\xa0", " ") or None
+
+
+SEARCH_RESULTS = RowsDownload(
+    name="search",
+    title="Search results",
+    description="One row for each result of a search, best first, as the search "
+    "page lists them (all its pages): ?q=<words>, and &kind= for one kind. A "
+    "corrected or any-word search gives the results the page shows.",
+    columns=[
+        Column("position", "Its place in the results, from 1.", lambda h, _: h.position, "number"),
+        Column("kind", "What it is: " + ", ".join(KINDS) + ".", lambda h, _: h.kind.key),
+        Column("slug", "Its permanent identifier on this portal.", lambda h, _: h.object.slug),
+        Column("title", "Its title (an organisation's name; a response's organisation and date).", lambda h, _: h.title),
+        Column("url", "Its page on this portal.", lambda h, request: h.absolute_url),
+        Column("snippet", "The words around the match, as plain text.", lambda h, _: _plain(h.snippet)),
+        Column("searched", "The query the results are for: the corrected one where the query as typed found nothing.", lambda h, _: h.searched),
+    ],
+)  # fmt: skip
+
+
+def search_download(request, extension):
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        problems = [
+            Problem(name, name, " ".join(errors))
+            for name, errors in form.errors.items()
+        ]
+        accepts = SimpleNamespace(
+            base_filters={
+                "kind": django_filters.ChoiceFilter(choices=_kind_choices()),
+                "q": django_filters.CharFilter(),
+            }
+        )
+        return problems_response(problems, accepts, extension)
+    query, kind = form.cleaned_data["q"], form.cleaned_data["kind"]
+    outcome = forgiving_search(query, exact=bool(request.GET.get("exact")))
+    results = outcome.results.of_kind(kind) if kind else outcome.results
+    hits = results[:]
+    for position, hit in enumerate(hits, 1):
+        hit.position = position
+        hit.absolute_url = request.build_absolute_uri(hit.url)
+        hit.searched = outcome.searched
+    filters = {name: [value] for name, value in (("q", query), ("kind", kind)) if value}
+    return rows_response(SEARCH_RESULTS, hits, extension, filters)
 
 
 def search_page(request):

@@ -41,6 +41,10 @@ urlpatterns = [
         name="dataset_sqlite",
     ),
     path("search/", pages.search_page, name="search"),
+    path("search.csv", pages.search_download, {"extension": "csv"}, name="search_csv"),
+    path(
+        "search.json", pages.search_download, {"extension": "json"}, name="search_json"
+    ),
     path("changes/", changes.change_list, name="change_list"),
     path("changes/feed/", ChangeFeed(), name="change_feed"),
     # Before the recommendation's page, whose slug pattern "feed" would match.

@@ -18,6 +18,7 @@ from recommendations.models import (
     KeyFigure,
     TimelineEvent,
 )
+from review_portal.pages import SEARCH_RESULTS
 from sources.downloads import ORGANISATIONS, RESPONSES, SOURCES
 from sources.models import Organisation, SourceDocument, StakeholderResponse
 
@@ -34,6 +35,8 @@ DOWNLOADS = [
     ("/key-figures", recommendation_downloads.KEY_FIGURES, KeyFigure),
     ("/organisations", ORGANISATIONS, Organisation),
     ("/sources", SOURCES, SourceDocument),
+    ("/tracker", recommendation_downloads.TRACKER, None),
+    ("/search", SEARCH_RESULTS, None),
 ]
 # Public column names of the new downloads: add columns, never rename or remove.
 GOVERNMENT_UPDATE_COLUMNS = [
@@ -65,9 +68,13 @@ def test_every_download_opens_with_its_documented_columns_and_nulls(client, port
 
 def check_download(client, page, path, download, model):
     names = [column.name for column in download.columns]
-    text = client.get(f"{path}.csv").content.decode("utf-8").removeprefix("\ufeff")
+    params = {"q": "leving care"} if path == "/search" else {}
+    csv_response = client.get(f"{path}.csv", params)
+    assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
+    text = csv_response.content.decode("utf-8").removeprefix("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
-    body = json.loads(client.get(f"{path}.json").content)
+    body = json.loads(client.get(f"{path}.json", params).content)
+    assert body["count"] > 0, path
 
     assert rows[0] == names
     assert len(rows) - 1 == body["count"] == len(body["results"])
@@ -108,3 +115,17 @@ def test_a_bad_filter_lists_the_valid_options(client, db):
     api = client.get("/api/recommendations/", {"position": "Rejected"})
     assert api.status_code == 400
     assert api.json()["errors"][0]["valid"] == error["valid"]
+
+
+def test_the_tracker_and_search_downloads_are_what_their_pages_show(client, portal):
+    tracker = client.get("/tracker.json").json()
+    page = client.get("/tracker/").context["tracker"]
+    assert [row["total"] for row in tracker["results"]] == [
+        row.total.count for row in page.rows
+    ]
+    assert client.get("/tracker.csv", {"chapter": "nope"}).status_code == 400
+
+    found = client.get("/search.json", {"q": "leving care"}).json()
+    shown = client.get("/search/", {"q": "leving care"}).context["results"]
+    assert found["count"] == len(shown)
+    assert {r["searched"] for r in found["results"]} == {"leaving care"}

@@ -332,3 +332,65 @@ def download_paths(path_prefix, view, name):
         )
         for extension in ("csv", "json")
     ]
+
+
+@dataclass(frozen=True)
+class RowsDownload:
+    """A download of rows that are not one model's records (the tracker's table,
+    search results): the same formats and column documentation as a Download."""
+
+    name: str
+    title: str
+    description: str
+    columns: list[Column]
+
+
+def rows_response(download, rows, extension, filters):
+    """`rows` (any objects the columns read) as CSV or JSON, in the formats of
+    respond(): a CSV with a byte order mark and a header row; a JSON object with
+    count, filters and results. `filters` is {name: [values]} as applied."""
+    records = [
+        {column.name: column.value(row, None) for column in download.columns}
+        for row in rows
+    ]
+    for record in records:
+        for name, value in record.items():
+            if value == "":
+                record[name] = None
+    suffix = "".join(
+        f"_{name}-{slugify('-'.join(values))[:40]}"
+        for name, values in filters.items()
+        if values
+    )
+    disposition = content_disposition_header(
+        as_attachment=True,
+        filename=f"{download.name}{suffix}"[:MAX_FILENAME_LENGTH] + f".{extension}",
+    )
+    if extension == "json":
+        body = {"count": len(records), "filters": filters, "results": records}
+        return HttpResponse(
+            json.dumps(body, ensure_ascii=False, indent=2),
+            content_type="application/json",
+            headers={"Content-Disposition": disposition},
+        )
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([column.name for column in download.columns])
+    for record in records:
+        writer.writerow([csv_cell(value) for value in record.values()])
+    return response
+
+
+def rows_page_entry(download, list_url, csv_url, json_url, parameters):
+    """What the /data/ page says about a RowsDownload."""
+    return {
+        "download": download,
+        "list_url": list_url,
+        "csv_url": csv_url,
+        "json_url": json_url,
+        "parameters": parameters,
+    }

@@ -38,7 +38,6 @@ from .search import (
     STOP_WORDS,
     SearchResults,
     clean_query,
-    ranked,
     search,
 )
 
@@ -264,24 +263,3 @@ def _followed_by(first: SearchResults, then: SearchResults) -> SearchResults:
         hit for hit in then._hits if (hit.kind.key, hit.pk) not in seen
     ]
     return SearchResults(then.query, hits)
-
-
-def forgiving_ranked(queryset, query: str):
-    """`ranked()` for one list's `q` filter, with the same corrections and
-    fallback: (queryset, Outcome-like details without results)."""
-    query = clean_query(query)
-    found = ranked(queryset, query)
-    outcome = Outcome(query, SearchResults(query, []))
-    if not query or found.exists():
-        return found, outcome
-    outcome.suggestion = suggest(query)
-    if outcome.suggestion:
-        corrected = ranked(queryset, outcome.suggestion)
-        if corrected.exists():
-            outcome.corrected = True
-            return corrected, outcome
-    either = any_word_query(outcome.query)
-    if " or " in either:
-        outcome.any_word, outcome.any_word_query = True, either
-        return ranked(queryset, either), outcome
-    return found, outcome
