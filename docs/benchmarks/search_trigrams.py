@@ -64,9 +64,7 @@ def report(name, function):
         times.append(seconds)
         right += best == intended
     median = statistics.median(times) * 1000
-    sys.stdout.write(
-        f"| {name} | {right}/{len(CASES)} | {median:.2f} ms |\n"
-    )
+    sys.stdout.write(f"| {name} | {right}/{len(CASES)} | {median:.2f} ms |\n")
 
 
 def main():
@@ -86,9 +84,7 @@ def main():
             cursor.executemany(
                 "INSERT INTO bench_words VALUES (%s)", [(w,) for w in words]
             )
-            cursor.execute(
-                "CREATE INDEX ON bench_words USING gin (word gin_trgm_ops)"
-            )
+            cursor.execute("CREATE INDEX ON bench_words USING gin (word gin_trgm_ops)")
             cursor.execute("ANALYZE bench_words")
 
             def pg(word, after):
