@@ -11,10 +11,29 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 
 from recommendations.models import GovernmentUpdate
 from sources.models import Citation
+
+
+def in_process_app():
+    """Django's WSGI application, for requests inside the test's transaction."""
+    return WSGIHandler()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # As Django's test client does: a request must not close the connection that
+    # holds the test's transaction (PostgreSQL would lose the test's data).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
 
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 
@@ -43,10 +62,15 @@ def records(db, make_recommendation, make_response, mission, captured_source):
 
 @pytest.mark.skipif(not GENERATOR.exists(), reason="openapi-python-client missing")
 def test_a_generated_client_pages_through_every_list_anonymously(
-    client, records, tmp_path, monkeypatch
+    records, tmp_path, monkeypatch
 ):
+    # Every request through the app in process (Django's test client would
+    # reconnect the signal that closes the test's connection).
+    transport = httpx.WSGITransport(app=in_process_app())
+    with httpx.Client(transport=transport, base_url="http://testserver") as http:
+        served = http.get("/api/schema/", params={"format": "json"})
     schema = tmp_path / "schema.json"
-    schema.write_bytes(client.get("/api/schema/", {"format": "json"}).content)
+    schema.write_bytes(served.content)
     config = tmp_path / "config.yaml"
     config.write_text("post_hooks: []\n")  # no formatter needed to import it
     run = subprocess.run(
@@ -73,7 +97,7 @@ def test_a_generated_client_pages_through_every_list_anonymously(
     # An anonymous Client, not an AuthenticatedClient, over the app in process.
     anonymous = package.Client(
         base_url="http://testserver",
-        httpx_args={"transport": httpx.WSGITransport(app=WSGIHandler())},
+        httpx_args={"transport": transport},
         raise_on_unexpected_status=True,
     )
     lists = 0

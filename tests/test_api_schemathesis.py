@@ -7,13 +7,32 @@ import datetime
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.modes import GenerationMode
 
 from recommendations.models import GovernmentUpdate
 from sources.models import Citation
+
+
+def in_process_app():
+    """Django's WSGI application, for requests inside the test's transaction."""
+    return WSGIHandler()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # As Django's test client does: a request must not close the connection that
+    # holds the test's transaction (PostgreSQL would lose the test's data).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
 
 EXAMPLES_PER_OPERATION = 15
 # Every check, as configured by default but one: a slug parameter is any string in
@@ -49,7 +68,9 @@ def api_schema(db, make_recommendation, make_response, mission, captured_source)
         government_update=update,
     )
     make_response().recommendations.set([recommendation])
-    return schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler(), config=CONFIG)
+    return schemathesis.openapi.from_wsgi(
+        "/api/schema/", in_process_app(), config=CONFIG
+    )
 
 
 def test_every_operation_keeps_to_the_schema(api_schema):
