@@ -3,6 +3,7 @@
 <Model>Serializer is for lists; <Model>DetailSerializer adds the reverse relations.
 """
 
+from django.db.models import Prefetch
 from rest_framework import serializers
 
 from recommendations.filters import (
@@ -24,6 +25,7 @@ from recommendations.models import (
 )
 from review_portal.lib.api import (
     PageURLField,
+    PublicSerializer,
     PublicViewSet,
     api_fields,
     api_url,
@@ -31,7 +33,7 @@ from review_portal.lib.api import (
 )
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(PublicSerializer):
     url = PageURLField()
     api_url = api_url("review")
 
@@ -48,7 +50,7 @@ class ReviewDetailSerializer(ReviewSerializer):
         fields = [*ReviewSerializer.Meta.fields, "chapters", "missions"]
 
 
-class ChapterSerializer(serializers.ModelSerializer):
+class ChapterSerializer(PublicSerializer):
     review = slug_of()
     url = PageURLField()
     api_url = api_url("chapter")
@@ -72,7 +74,7 @@ class ChapterDetailSerializer(ChapterSerializer):
         ]
 
 
-class MissionSerializer(serializers.ModelSerializer):
+class MissionSerializer(PublicSerializer):
     review = slug_of()
     url = PageURLField()
     api_url = api_url("mission")
@@ -89,16 +91,81 @@ class MissionDetailSerializer(MissionSerializer):
         fields = [*MissionSerializer.Meta.fields, "recommendations"]
 
 
-class RecommendationSerializer(serializers.ModelSerializer):
+def _citations():
+    return Recommendation._meta.get_field("citations").related_model.objects.all()
+
+
+class CitedSerializer(serializers.Serializer):
+    """A citation inline: the source (by slug, title and address) and its words.
+    Read through the reverse relation `citations`, so this app needs no import of
+    the sources app's models."""
+
+    slug = serializers.SlugField(read_only=True)
+    source = serializers.SlugField(source="source.slug", read_only=True)
+    source_title = serializers.CharField(source="source.title", read_only=True)
+    source_address = serializers.SerializerMethodField(
+        help_text="The source's address on the web; null if it has none."
+    )
+    excerpt = serializers.CharField(
+        read_only=True, help_text="Exactly as the source has it."
+    )
+
+    def get_source_address(self, citation) -> str | None:
+        return citation.source.url or None
+
+
+class InlineUpdateSerializer(PublicSerializer):
+    """A government update inline in its recommendation, with its citations."""
+
+    position = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text="The position it states; null if none.",
+    )
+    delivery_status = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text="The delivery status it states; null if none.",
+    )
+    citations = CitedSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = GovernmentUpdate
+        fields = [
+            "slug",
+            "date",
+            "date_precision",
+            "position",
+            "delivery_status",
+            "detail",
+            "citations",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for name in ("position", "delivery_status"):
+            data[name] = data[name] or None
+        return data
+
+
+class RecommendationSerializer(PublicSerializer):
     review = slug_of()
     chapter = slug_of()
+    chapter_number = serializers.IntegerField(
+        source="chapter.number",
+        read_only=True,
+        help_text="The number of the report's chapter it sits in.",
+    )
+    chapter_title = serializers.CharField(
+        source="chapter.title", read_only=True, help_text="That chapter's title."
+    )
     missions = slug_of(many=True)
     url = PageURLField()
     api_url = api_url("recommendation")
 
     class Meta:
         model = Recommendation
-        fields = api_fields(Recommendation, "review")
+        fields = api_fields(Recommendation, "chapter_number", "chapter_title", "review")
         extra_kwargs = {
             "position": {"help_text": "The latest position the government took."},
             "delivery_status": {"help_text": "Where delivery stands, latest first."},
@@ -106,11 +173,19 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 
 class RecommendationDetailSerializer(RecommendationSerializer):
-    government_updates = slug_of(many=True)
+    government_updates = InlineUpdateSerializer(
+        many=True,
+        read_only=True,
+        help_text="Every dated update, oldest first, with its sources' words.",
+    )
     key_figures = slug_of(many=True)
     discrepancies = slug_of(many=True)
     responses = slug_of(many=True)
-    citations = slug_of(many=True)
+    citations = CitedSerializer(
+        many=True,
+        read_only=True,
+        help_text="The sources cited for it, and their words.",
+    )
 
     class Meta(RecommendationSerializer.Meta):
         fields = [
@@ -123,7 +198,7 @@ class RecommendationDetailSerializer(RecommendationSerializer):
         ]
 
 
-class GovernmentUpdateSerializer(serializers.ModelSerializer):
+class GovernmentUpdateSerializer(PublicSerializer):
     recommendation = slug_of()
     url = PageURLField()
     api_url = api_url("governmentupdate")
@@ -140,7 +215,7 @@ class GovernmentUpdateDetailSerializer(GovernmentUpdateSerializer):
         fields = [*GovernmentUpdateSerializer.Meta.fields, "citations"]
 
 
-class KeyFigureSerializer(serializers.ModelSerializer):
+class KeyFigureSerializer(PublicSerializer):
     review = slug_of()
     recommendation = slug_of(allow_null=True)
     url = PageURLField()
@@ -158,7 +233,7 @@ class KeyFigureDetailSerializer(KeyFigureSerializer):
         fields = [*KeyFigureSerializer.Meta.fields, "citations"]
 
 
-class DiscrepancySerializer(serializers.ModelSerializer):
+class DiscrepancySerializer(PublicSerializer):
     review = slug_of()
     recommendation = slug_of(allow_null=True)
     url = PageURLField()
@@ -176,7 +251,7 @@ class DiscrepancyDetailSerializer(DiscrepancySerializer):
         fields = [*DiscrepancySerializer.Meta.fields, "citations"]
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class TimelineEventSerializer(PublicSerializer):
     review = slug_of()
     url = PageURLField()
     api_url = api_url("timelineevent")
@@ -246,12 +321,21 @@ class RecommendationViewSet(PublicViewSet):
     def get_queryset(self):
         queryset = Recommendation.objects.for_list().select_related("review")
         if self.is_detail:
+            # The updates and citations inline, each citation with its source
+            # joined: one query per relation, never one per record. (The
+            # sources app's Citation, reached through the relation, not imported.)
+            cited = _citations().select_related("source")
             queryset = queryset.prefetch_related(
-                "government_updates",
+                Prefetch(
+                    "government_updates",
+                    queryset=GovernmentUpdate.objects.order_by(
+                        "date", "slug"
+                    ).prefetch_related(Prefetch("citations", queryset=cited)),
+                ),
                 "key_figures",
                 "discrepancies",
                 "responses",
-                "citations",
+                Prefetch("citations", queryset=cited),
             )
         return queryset
 

@@ -1,13 +1,22 @@
+from types import SimpleNamespace
+
+import django_filters
 from django.db.models import Count, F, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
-from recommendations import tracking
+from recommendations import downloads, tracking
 from recommendations.charts import chapter_chart
 from recommendations.downloads import RECOMMENDATIONS
-from recommendations.filters import RecommendationFilter
+from recommendations.filters import (
+    DiscrepancyFilter,
+    GovernmentUpdateFilter,
+    KeyFigureFilter,
+    RecommendationFilter,
+    TimelineEventFilter,
+)
 from recommendations.models import (
     Chapter,
     Discrepancy,
@@ -18,12 +27,18 @@ from recommendations.models import (
     Review,
     TimelineEvent,
 )
-from review_portal.lib.downloads import respond
+from review_portal.lib.downloads import (
+    download_view,
+    problems_response,
+    respond,
+    rows_response,
+)
 from review_portal.lib.lists import (
     Facet,
     FacetCounts,
     FacetedListView,
     Option,
+    Problem,
     filtered_except,
     quoted,
 )
@@ -61,7 +76,8 @@ class ChapterDetailView(DetailView):
     def get_queryset(self):
         return Chapter.objects.with_last_updated().prefetch_related(
             Prefetch(
-                "recommendations", queryset=Recommendation.objects.order_by("slug")
+                "recommendations",
+                queryset=Recommendation.objects.with_tracking_dates().order_by("slug"),
             ),
             Prefetch("titles", queryset=ChapterTitle.objects.select_related("source")),
             "citations__source",
@@ -75,7 +91,9 @@ class MissionDetailView(DetailView):
         return Mission.objects.with_last_updated().prefetch_related(
             Prefetch(
                 "recommendations",
-                queryset=Recommendation.objects.select_related("chapter"),
+                queryset=Recommendation.objects.select_related(
+                    "chapter"
+                ).with_tracking_dates(),
             )
         )
 
@@ -219,7 +237,7 @@ def how_we_track(request):
     )
 
 
-def tracker(request):
+def tracker(request, extension=None):
     chapters = list(Chapter.objects.all())
     form = tracking.TrackerForm(request.GET, chapters)
     chapter = problem = None
@@ -235,6 +253,26 @@ def tracker(request):
         recommendations = recommendations.filter(chapter=chapter)
     counts = tracking.tracker_counts(recommendations)
     table = tracking.tracker_table(counts, chapter.slug if chapter else "")
+    if extension:
+        # The download says what could not be used, as every download does.
+        if problem:
+            # The error shape's valid values come from a filter's choices.
+            accepts = SimpleNamespace(
+                base_filters={
+                    "chapter": django_filters.ChoiceFilter(
+                        choices=[(c.slug, str(c)) for c in chapters]
+                    )
+                }
+            )
+            return problems_response(
+                [Problem("chapter", "Chapter", problem)], accepts, extension
+            )
+        return rows_response(
+            downloads.TRACKER,
+            table.rows,
+            extension,
+            {"chapter": [chapter.slug]} if chapter else {},
+        )
     return render(
         request,
         "recommendations/tracker.html",
@@ -339,3 +377,40 @@ def recommendation_download(request, extension):
         extension,
         tiebreak=["slug"],
     )
+
+
+# The other lists' downloads: the list's records as its page shows them, with
+# the API's filters (recommendations/filters.py).
+
+government_update_download = download_view(
+    downloads.GOVERNMENT_UPDATES,
+    GovernmentUpdateFilter,
+    lambda: (
+        GovernmentUpdate.objects.select_related("recommendation")
+        .prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.with_source())
+        )
+        .order_by("date", "slug")
+    ),
+)
+keyfigure_download = download_view(
+    downloads.KEY_FIGURES,
+    KeyFigureFilter,
+    lambda: KeyFigure.objects.select_related("recommendation").prefetch_related(
+        Prefetch("citations", queryset=Citation.objects.with_source())
+    ),
+)
+timelineevent_download = download_view(
+    downloads.TIMELINE,
+    TimelineEventFilter,
+    lambda: TimelineEvent.objects.prefetch_related(
+        Prefetch("citations", queryset=Citation.objects.with_source())
+    ),
+)
+discrepancy_download = download_view(
+    downloads.DISCREPANCIES,
+    DiscrepancyFilter,
+    lambda: Discrepancy.objects.select_related("recommendation").prefetch_related(
+        Prefetch("citations", queryset=Citation.objects.with_source())
+    ),
+)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_filters",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -77,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that even a response another middleware makes carries CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -138,6 +141,13 @@ PERMISSIONS_POLICY = {
         "xr-spatial-tracking",
     ]
 }
+
+# Read-only CORS (django-cors-headers): any site's scripts, a notebook in a browser
+# say, may GET the API and the downloads; no cookies are sent, no other method.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_URLS_REGEX = r"^/(api/.*|[a-z-]+\.(csv|json)|data/.*)$"
 
 ROOT_URLCONF = "review_portal.urls"
 WSGI_APPLICATION = "review_portal.wsgi.application"
@@ -257,7 +267,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "review_portal.lib.api.PublicSchema",
+    # Errors in the shape the downloads share: review_portal/lib/errors.py.
+    "EXCEPTION_HANDLER": "review_portal.lib.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Review Portal API",

@@ -29,9 +29,25 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("charts/", pages.charts, name="charts"),
     path("data/", pages.downloads_page, name="data"),
+    path(
+        "data/review-portal.zip",
+        pages.dataset_download,
+        {"extension": "zip"},
+        name="dataset_zip",
+    ),
+    path(
+        "data/review-portal.sqlite",
+        pages.dataset_download,
+        {"extension": "sqlite"},
+        name="dataset_sqlite",
+    ),
     path("search/", pages.search_page, name="search"),
     path("glossary/", pages.glossary, name="glossary"),
     path("cover-your-tracks/", pages.cover_your_tracks, name="cover_your_tracks"),
+    path("search.csv", pages.search_download, {"extension": "csv"}, name="search_csv"),
+    path(
+        "search.json", pages.search_download, {"extension": "json"}, name="search_json"
+    ),
     path("changes/", changes.change_list, name="change_list"),
     path("changes/feed/", ChangeFeed(), name="change_feed"),
     # Before the recommendation's page, whose slug pattern "feed" would match.

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from review_portal.lib.api import (
     PageURLField,
+    PublicSerializer,
     PublicViewSet,
     api_fields,
     api_url,
@@ -35,9 +36,12 @@ from sources.models import (
 SOURCE_TEXTS = ["raw_text", "cleaned_text"]
 
 
-class SourceDocumentSerializer(serializers.ModelSerializer):
+class SourceDocumentSerializer(PublicSerializer):
     external_url = serializers.URLField(
-        source="url", read_only=True, help_text="Where it was published, if known."
+        source="url",
+        read_only=True,
+        allow_null=True,
+        help_text="Where it was published, if known.",
     )
     url = PageURLField()
     api_url = api_url("sourcedocument")
@@ -63,9 +67,12 @@ class SourceDocumentDetailSerializer(SourceDocumentSerializer):
         ]
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(PublicSerializer):
     external_url = serializers.URLField(
-        source="url", read_only=True, help_text="The organisation's website."
+        source="url",
+        read_only=True,
+        allow_null=True,
+        help_text="The organisation's website.",
     )
     url = PageURLField()
     api_url = api_url("organisation")
@@ -82,7 +89,7 @@ class OrganisationDetailSerializer(OrganisationSerializer):
         fields = [*OrganisationSerializer.Meta.fields, "responses"]
 
 
-class StakeholderResponseSerializer(serializers.ModelSerializer):
+class StakeholderResponseSerializer(PublicSerializer):
     organisation = slug_of()
     source = slug_of()
     recommendations = slug_of(many=True)
@@ -96,8 +103,8 @@ class StakeholderResponseSerializer(serializers.ModelSerializer):
         fields = api_fields(StakeholderResponse)
 
 
-class PublicationSerializer(serializers.ModelSerializer):
-    external_url = serializers.URLField(source="url", read_only=True)
+class PublicationSerializer(PublicSerializer):
+    external_url = serializers.URLField(source="url", read_only=True, allow_null=True)
     url = PageURLField()
     api_url = api_url("publication")
 
@@ -113,7 +120,7 @@ class PublicationDetailSerializer(PublicationSerializer):
         fields = [*PublicationSerializer.Meta.fields, "citations"]
 
 
-class ChapterTitleSerializer(serializers.ModelSerializer):
+class ChapterTitleSerializer(PublicSerializer):
     chapter = slug_of()
     source = slug_of()
     url = PageURLField(help_text="The chapter's page on the site.")
@@ -124,7 +131,7 @@ class ChapterTitleSerializer(serializers.ModelSerializer):
         fields = api_fields(ChapterTitle)
 
 
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(PublicSerializer):
     source = slug_of()
     url = PageURLField(help_text="The passage on the source's page on the site.")
     api_url = api_url("citation")

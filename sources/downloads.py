@@ -1,7 +1,13 @@
 """The stakeholder responses download's columns; see review_portal/lib/downloads.py."""
 
-from review_portal.lib.downloads import Column, Download
-from sources.models import Moment, StakeholderResponse, Stance
+from review_portal.lib.downloads import Column, Download, model_download
+from sources.models import (
+    Moment,
+    Organisation,
+    SourceDocument,
+    StakeholderResponse,
+    Stance,
+)
 
 
 def _source_url(response, request):
@@ -41,3 +47,22 @@ RESPONSES = Download(
         Column("url", "The response's page on this portal.", lambda r, request: request.build_absolute_uri(r.get_absolute_url())),
     ],
 )  # fmt: skip
+
+
+ORGANISATIONS = model_download(
+    "organisations",
+    "Organisations",
+    "One row for each organisation whose response the portal records.",
+    Organisation,
+    extra=[
+        Column("response_count", "How many of its responses the portal records.", lambda o, _: o.n_responses, "number"),
+    ],
+)  # fmt: skip
+SOURCES = model_download(
+    "sources",
+    "Sources",
+    "One row for each source: its title, publisher, date, kind and address. The "
+    "text captured from a page is on the source's own page, not in this file.",
+    SourceDocument,
+    leaves_out=("raw_text",),
+)

@@ -131,9 +131,13 @@ class SourceDocument(NaturalSlugMixin, Curated):
         2,
         "Source",
         "Sources",
-        columns=("title", "publisher", "cleaned_text", "description"),
+        # Not the description: it is our own note on where the record came from
+        # ("A web page cited in the research notes ...; title taken from the
+        # page's address"), the same boilerplate on most sources, and would
+        # match every search for "review", "page" or "notes".
+        columns=("title", "publisher", "cleaned_text"),
         title_columns=("title", "publisher"),
-        body_columns=("description", "cleaned_text"),
+        body_columns=("cleaned_text",),
     )
     objects = CuratedQuerySet.as_manager()
     history = HistoricalRecords()

@@ -1,9 +1,12 @@
 from django.urls import path
 
+from review_portal.lib.downloads import download_paths
 from sources import corrections, views
 
 app_name = "sources"
 urlpatterns = [
+    *download_paths("sources", views.sourcedocument_download, "sourcedocument"),
+    *download_paths("organisations", views.organisation_download, "organisation"),
     path(
         "sources/", views.SourceDocumentListView.as_view(), name="sourcedocument_list"
     ),

@@ -1,10 +1,15 @@
 from django.db.models import Count, Prefetch, Q
 from django.views.generic import DetailView, ListView
 
-from review_portal.lib.downloads import respond
+from recommendations.models import Recommendation
+from review_portal.lib.downloads import download_view, respond
 from review_portal.lib.lists import Facet, FacetedListView
-from sources.downloads import RESPONSES
-from sources.filters import StakeholderResponseFilter
+from sources.downloads import ORGANISATIONS, RESPONSES, SOURCES
+from sources.filters import (
+    OrganisationFilter,
+    SourceDocumentFilter,
+    StakeholderResponseFilter,
+)
 from sources.highlighting import highlight
 from sources.models import (
     CITATION_TARGETS,
@@ -97,7 +102,12 @@ class OrganisationDetailView(DetailView):
         # who said what about which.
         responses = StakeholderResponse.objects.select_related(
             "source"
-        ).prefetch_related("recommendations")
+        ).prefetch_related(
+            Prefetch(
+                "recommendations",
+                queryset=Recommendation.objects.with_tracking_dates(),
+            )
+        )
         return Organisation.objects.with_last_updated().prefetch_related(
             Prefetch("responses", queryset=responses)
         )
@@ -163,3 +173,17 @@ def stakeholderresponse_download(request, extension):
         extension,
         tiebreak=["slug"],
     )
+
+
+organisation_download = download_view(
+    ORGANISATIONS,
+    OrganisationFilter,
+    lambda: Organisation.objects.annotate(n_responses=Count("responses")).order_by(
+        "name"
+    ),
+)
+sourcedocument_download = download_view(
+    SOURCES,
+    SourceDocumentFilter,
+    lambda: SourceDocument.objects.defer("raw_text", "cleaned_text"),
+)

@@ -41,7 +41,9 @@ ENDPOINTS = {
     # list: count, page. detail: record, recommendations.
     "missions": (Mission, 2, 2),
     # list: count, page (joins review and chapter), missions. detail: record,
-    # missions, government updates, key figures, discrepancies, responses, citations.
+    # missions, government updates, key figures, discrepancies, responses,
+    # citations (joining the source). A record with updates costs one more, for
+    # their citations (joining the source), now inline (issue 14).
     "recommendations": (Recommendation, 3, 7),
     # list: count, page (joins the recommendation). detail: record, citations.
     "government-updates": (GovernmentUpdate, 2, 2),
@@ -273,7 +275,7 @@ def test_source_texts_are_in_the_detail_not_the_list(client, data):
     assert not {"raw_text", "cleaned_text"} & set(listed[0])
     assert detail["raw_text"] == source.raw_text
     assert detail["cleaned_text"] == source.cleaned_text
-    assert detail["external_url"] == source.url
+    assert detail["external_url"] == (source.url or None)  # unknown is null
 
 
 def test_recommendations_carry_the_latest_government_position(
@@ -291,7 +293,10 @@ def test_recommendations_carry_the_latest_government_position(
     body = client.get(f"/api/recommendations/{recommendation.slug}/").json()
 
     assert body["position"] == "rejected"
-    assert update.slug in body["government_updates"]
+    (inline,) = [u for u in body["government_updates"] if u["slug"] == update.slug]
+    assert inline["position"] == "rejected"
+    assert inline["delivery_status"] is None
+    assert inline["detail"] == "Rejected at last."
 
 
 def test_citations_name_the_one_record_they_support(client, data):
@@ -400,7 +405,10 @@ def test_bad_filter_value_is_a_400_naming_the_parameter(client, data):
         client.get("/api/recommendations/", {"mission": "no-such", "stance": "x"}), 400
     )
 
-    assert set(body) == {"mission", "stance"}
+    # The shape the downloads share, with the valid options.
+    assert {error["parameter"] for error in body["errors"]} == {"mission", "stance"}
+    stance = next(e for e in body["errors"] if e["parameter"] == "stance")
+    assert "welcomes" in stance["valid"]
 
 
 def test_unknown_parameters_are_ignored(client, data):
@@ -466,10 +474,9 @@ def test_page_size_is_capped(client, data):
 def test_invalid_page_is_a_json_404_saying_why(client, data, page):
     body = assert_json(client.get("/api/recommendations/", {"page": page}), 200, 404)
 
-    if page == "":
-        assert body["count"] == Recommendation.objects.count()
-    else:
-        assert body["detail"].startswith("Invalid page")
+    # An empty page= is no page number either (issue 14: the schema says integer).
+    assert body["errors"][0]["message"].startswith("Invalid page")
+    assert body["errors"][0]["parameter"] is None
 
 
 # Read-only
@@ -572,7 +579,7 @@ def test_hostile_query_strings_on_details_are_ignored(client, data):
 def test_overlong_value_is_a_400(client, data):
     body = assert_json(client.get("/api/recommendations/", {"q": "x" * 100_000}), 400)
 
-    assert "q" in body
+    assert [error["parameter"] for error in body["errors"]] == ["q"]
 
 
 def test_hostile_path_is_a_404(client, data):
@@ -626,7 +633,18 @@ def test_schema_is_served_as_yaml_by_default(client, data):
     assert yaml.safe_load(response.content)["info"]["title"] == "Review Portal API"
 
 
-@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_docs_page_is_a_page_of_the_site_drawn_from_the_schema(client, data):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<h1 class="govuk-heading-xl">API documentation</h1>' in html
+    assert "<code>GET /api/recommendations/</code>" in html
+    assert "<code>accepted_in_principle</code>" in html  # the enums
+    assert 'href="/api/schema/"' in html and 'src="http' not in html
+
+
+@pytest.mark.parametrize("path", ["/api/redoc/"])
 def test_docs_pages_use_local_assets(client, data, path):
     response = client.get(path)
 

@@ -28,6 +28,15 @@ RECOMMENDATION_COLUMNS = [
     "sources",
     "position",
     "delivery_status",
+    # Added by issue 14: when and on what words the position and status were set.
+    "position_date",
+    "position_date_precision",
+    "position_sources",
+    "position_excerpts",
+    "delivery_status_date",
+    "delivery_status_date_precision",
+    "delivery_status_sources",
+    "delivery_status_excerpts",
 ]
 RESPONSE_COLUMNS = [
     "slug",
@@ -160,6 +169,14 @@ def test_csv_row_holds_the_recommendation(client, data):
         "sources": "news;report",
         "position": "no_response_found",
         "delivery_status": "no_information",
+        "position_date": "",
+        "position_date_precision": "",
+        "position_sources": "",
+        "position_excerpts": "",
+        "delivery_status_date": "",
+        "delivery_status_date_precision": "",
+        "delivery_status_sources": "",
+        "delivery_status_excerpts": "",
     }
     assert [row["slug"] for row in rows] == ["alpha", "charlie", "bravo"]
     assert rows[2]["missions"] == rows[2]["sources"] == ""
@@ -302,11 +319,21 @@ def test_a_filter_a_download_cannot_use_is_a_400_saying_why(client, data):
 
     assert as_csv.status_code == 400
     assert "mission: “nope” is not one of the options" in as_csv.content.decode()
+    # The valid options are listed, in the shape the API shares.
+    assert "valid values: mission-one, homes" in as_csv.content.decode()
     assert as_json.status_code == 400
     assert as_json.json() == {
         "errors": [
-            "stance: “sure” is not one of the options",
-            "chapter: “nowhere” is not one of the options",
+            {
+                "parameter": "stance",
+                "message": "“sure” is not one of the options",
+                "valid": ["welcomes", "mixed", "critical", "neutral"],
+            },
+            {
+                "parameter": "chapter",
+                "message": "“nowhere” is not one of the options",
+                "valid": ["chapter-one", "chapter-two"],
+            },
         ]
     }
 
@@ -322,15 +349,17 @@ def test_recommendation_download_query_count_is_flat(
             make_response().recommendations.add(recommendation)
 
     add(3)
-    # recommendations with chapter and response count, missions, citations with
-    # their source
-    with django_assert_num_queries(3):
+    # recommendations with chapter, response count and tracking dates, missions,
+    # citations joined to their source, government updates (issue 14: the
+    # position's date and sources; their citations are one more query when
+    # there are updates)
+    with django_assert_num_queries(4):
         client.get(url)
     add(27)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get(url)
     # and one to look up each related slug filtered by
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get(url, {"mission": "mission-one", "organisation": "an-org"})
     assert response.status_code == 200
 

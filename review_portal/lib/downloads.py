@@ -9,17 +9,18 @@ columns, never rename or remove one.
 import csv
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, JsonResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django_filters import OrderingFilter
 from django_filters.filters import QuerySetRequestMixin
 
+from review_portal.lib.errors import problems_body
 from review_portal.lib.lists import (
     applied,
     applied_query,
@@ -60,6 +61,11 @@ class Download:
     leaves_out: tuple[str, ...] = ()
 
     def __post_init__(self):
+        # Unknown values are null in JSON (and so empty in CSV), as the /data/
+        # page says: a column's "" is written as None.
+        object.__setattr__(
+            self, "columns", [_unknown_as_none(column) for column in self.columns]
+        )
         shown = {column.field or column.name for column in self.columns}
         shown.update(self.leaves_out)
         missing = [name for name in self.model.public_fields if name not in shown]
@@ -68,6 +74,19 @@ class Download:
                 f"The {self.name} download has no column for the public field(s) "
                 f"{', '.join(missing)} of {self.model.__name__}."
             )
+
+
+def _unknown_as_none(column):
+    if getattr(column.value, "unknown_as_none", False):
+        return column
+    value = column.value
+
+    def cell(record, request):
+        result = value(record, request)
+        return None if result == "" else result
+
+    cell.unknown_as_none = True
+    return replace(column, value=cell)
 
 
 def filename(download, filterset, extension):
@@ -91,14 +110,7 @@ def respond(request, download, filterset_class, queryset, extension, tiebreak):
         filterset_class, request.GET, queryset=queryset, request=request
     )
     if problems:
-        reasons = [f"{problem.name}: {problem.reason}" for problem in problems]
-        if extension == "json":
-            return JsonResponse({"errors": reasons}, status=400)
-        return HttpResponse(
-            "These filters could not be used:\n" + "\n".join(reasons) + "\n",
-            content_type="text/plain; charset=utf-8",
-            status=400,
-        )
+        return problems_response(problems, filterset_class, extension)
     records = in_stable_order(filterset.qs, *tiebreak)
     rows = [
         {column.name: column.value(record, request) for column in download.columns}
@@ -110,6 +122,24 @@ def respond(request, download, filterset_class, queryset, extension, tiebreak):
     if extension == "json":
         return _json_response(rows, filterset, disposition)
     return _csv_response(rows, download, disposition)
+
+
+def problems_response(problems, filterset_class, extension):
+    """400, in the error shape the API shares (review_portal/lib/errors.py); as
+    text for a CSV, each parameter with the values it accepts."""
+    body = problems_body(problems, filterset_class)
+    if extension == "json":
+        return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+    lines = ["These filters could not be used:"]
+    for item in body["errors"]:
+        lines.append(f"{item['parameter']}: {item['message']}")
+        if item["valid"] is not None:
+            lines.append(f"  valid values: {', '.join(item['valid'])}")
+    return HttpResponse(
+        "\n".join(lines) + "\n",
+        content_type="text/plain; charset=utf-8",
+        status=400,
+    )
 
 
 def _json_response(rows, filterset, disposition):
@@ -177,3 +207,190 @@ def _accepts(filter_):
     elif is_multiple(filter_):
         accepts += "; repeat it to match any of several"
     return accepts
+
+
+# Downloads of a model's fields, for the lists whose pages show the records as they
+# are (key figures, timeline, discrepancies, government updates, organisations,
+# sources): a column per public field, typed from the field.
+
+
+def _number(value):
+    if value is None:
+        return None
+    return int(value) if value == int(value) else float(value)
+
+
+def field_column(model, name, description="", *, as_name=""):
+    """A Column for one of `model`'s fields: a related record as its slug (several
+    as a list of slugs), a date as YYYY-MM-DD, a number as a number. A field
+    called `url` (an address elsewhere) is the column `address`, since `url` is
+    the record's page on this portal."""
+    field = model._meta.get_field(name)
+    column_name = as_name or ("address" if name == "url" else name)
+    description = description or (field.help_text or field.verbose_name).rstrip(".")
+    description = description[0].upper() + description[1:] + "."
+    if field.many_to_many:
+        return Column(
+            column_name,
+            description + " (slugs)",
+            lambda r, _: [related.slug for related in getattr(r, name).all()],
+            "list",
+            field=name,
+        )
+    if field.is_relation:
+        return Column(
+            column_name,
+            description + " (its slug)",
+            lambda r, _: getattr(getattr(r, name), "slug", None),
+            field=name,
+        )
+    internal = field.get_internal_type()
+    if internal == "DateField":
+        return Column(
+            column_name,
+            description + " (YYYY-MM-DD)",
+            lambda r, _: getattr(r, name).isoformat() if getattr(r, name) else None,
+            "date",
+            field=name,
+        )
+    if internal == "BooleanField":
+        kind = "boolean"
+    elif internal in {
+        "DecimalField",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "FloatField",
+    }:
+        return Column(
+            column_name,
+            description,
+            lambda r, _: _number(getattr(r, name)),
+            "number",
+            field=name,
+        )
+    else:
+        kind = "text"
+    if field.choices:
+        description = (
+            description.rstrip(".")
+            + ": "
+            + ", ".join(str(value) for value, _ in field.choices if value)
+            + "."
+        )
+    return Column(
+        column_name, description, lambda r, _: getattr(r, name), kind, field=name
+    )
+
+
+def page_column(description="The record's page on this portal."):
+    return Column(
+        "url",
+        description,
+        lambda r, request: request.build_absolute_uri(r.get_absolute_url()),
+    )
+
+
+def model_download(name, title, description, model, *, extra=(), leaves_out=()):
+    """A Download of `model`'s public fields (slug first), then `extra` columns,
+    then the record's page."""
+    names = ["slug"] + [
+        field
+        for field in model.public_fields
+        if field != "slug" and field not in leaves_out
+    ]
+    columns = [field_column(model, field) for field in names]
+    columns.extend(extra)
+    if hasattr(model, "get_absolute_url"):
+        columns.append(page_column())
+    return Download(name, title, description, model, columns, leaves_out=leaves_out)
+
+
+def download_view(download, filterset_class, queryset, tiebreak=("slug",)):
+    """A view answering ?<filters> with the download as CSV or JSON (its URL
+    passes `extension`); `queryset` is a function, called per request."""
+
+    def view(request, extension):
+        return respond(
+            request, download, filterset_class, queryset(), extension, tiebreak
+        )
+
+    view.__name__ = f"{download.name.replace('-', '_')}_download"
+    return view
+
+
+def download_paths(path_prefix, view, name):
+    """The two URL patterns of a download: <path_prefix>.csv and .json, named
+    <name>_csv and <name>_json."""
+    return [
+        path(
+            f"{path_prefix}.{extension}",
+            view,
+            {"extension": extension},
+            name=f"{name}_{extension}",
+        )
+        for extension in ("csv", "json")
+    ]
+
+
+@dataclass(frozen=True)
+class RowsDownload:
+    """A download of rows that are not one model's records (the tracker's table,
+    search results): the same formats and column documentation as a Download."""
+
+    name: str
+    title: str
+    description: str
+    columns: list[Column]
+
+
+def rows_response(download, rows, extension, filters):
+    """`rows` (any objects the columns read) as CSV or JSON, in the formats of
+    respond(): a CSV with a byte order mark and a header row; a JSON object with
+    count, filters and results. `filters` is {name: [values]} as applied."""
+    records = [
+        {column.name: column.value(row, None) for column in download.columns}
+        for row in rows
+    ]
+    for record in records:
+        for name, value in record.items():
+            if value == "":
+                record[name] = None
+    suffix = "".join(
+        f"_{name}-{slugify('-'.join(values))[:40]}"
+        for name, values in filters.items()
+        if values
+    )
+    disposition = content_disposition_header(
+        as_attachment=True,
+        filename=f"{download.name}{suffix}"[:MAX_FILENAME_LENGTH] + f".{extension}",
+    )
+    if extension == "json":
+        body = {"count": len(records), "filters": filters, "results": records}
+        return HttpResponse(
+            json.dumps(body, ensure_ascii=False, indent=2),
+            content_type="application/json",
+            headers={"Content-Disposition": disposition},
+        )
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([column.name for column in download.columns])
+    for record in records:
+        writer.writerow([csv_cell(value) for value in record.values()])
+    return response
+
+
+def rows_page_entry(download, list_url, csv_url, json_url, parameters):
+    """What the /data/ page says about a RowsDownload."""
+    return {
+        "download": download,
+        "list_url": list_url,
+        "csv_url": csv_url,
+        "json_url": json_url,
+        "parameters": parameters,
+    }

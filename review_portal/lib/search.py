@@ -73,6 +73,12 @@ class Searchable:
     # Ranked lower; the snippet comes from these.
     body_columns: tuple[str, ...]
     related: tuple[str, ...] = ()  # what str() of a record needs
+    # Multiplies the rank in search(), so that, say, a recommendation outranks a
+    # source that quotes its title.
+    weight: float = 1.0
+    # A method of the model's QuerySet that the results page's records go
+    # through, e.g. to annotate what a result's card shows.
+    fetch: str = ""
     model: type[Model] | None = None
 
 
@@ -179,7 +185,7 @@ def search(query: str, kinds=None) -> SearchResults:
         for key in keys
     ]
     union = rows[0].union(*rows[1:], all=True) if len(rows) > 1 else rows[0]
-    hits = [Hit(KINDS[key], pk, rank) for key, pk, rank in union]
+    hits = [Hit(KINDS[key], pk, rank * KINDS[key].weight) for key, pk, rank in union]
     # Ties (common in FTS5 for words found in most records) keep a stable order.
     hits.sort(key=lambda hit: (-hit.rank, hit.kind.code, hit.pk))
     return SearchResults(query, hits)
@@ -366,6 +372,8 @@ def _fetch(query: str, hits: list[Hit]) -> list[Hit]:
     found = {}
     for kind, pks in pks_by_kind.items():
         records = kind.model.objects.filter(pk__in=pks)
+        if kind.fetch:
+            records = getattr(records, kind.fetch)()
         vendor = connections[records.db].vendor
         records = records.select_related(*kind.related).annotate(
             search_snippet=_snippet_expression(kind, query, vendor)
@@ -422,11 +430,7 @@ def _insert(row, kind):
 
 
 def _trigger_names():
-    return {
-        f"{SEARCH_TABLE}_{kind.model._meta.model_name}_{event}"
-        for kind in KINDS.values()
-        for event in ["insert", "update", "delete"]
-    }
+    return set(_triggers())
 
 
 def install_sqlite_index(cursor):
@@ -447,23 +451,33 @@ def install_sqlite_index(cursor):
     cursor.execute(f"DELETE FROM {SEARCH_TABLE}")
     for kind in KINDS.values():
         table = kind.model._meta.db_table
+        cursor.execute(_insert(table, kind) + f" FROM {table}")
+    for name, sql in _triggers().items():
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        cursor.execute(sql)
+
+
+def _triggers():
+    """{name: CREATE TRIGGER statement} of the live declarations."""
+    triggers = {}
+    for kind in KINDS.values():
+        table = kind.model._meta.db_table
         prefix = f"{SEARCH_TABLE}_{kind.model._meta.model_name}"
         insert = _insert("new", kind)
         delete = (
             f"DELETE FROM {SEARCH_TABLE} "
             f"WHERE rowid = old.id * {ROWID_STRIDE} + {kind.code}"
         )
-        cursor.execute(_insert(table, kind) + f" FROM {table}")
         for event, action in [
             ("insert", insert),
             ("update", f"{delete}; {insert}"),
             ("delete", delete),
         ]:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {prefix}_{event}")
-            cursor.execute(
+            triggers[f"{prefix}_{event}"] = (
                 f"CREATE TRIGGER {prefix}_{event} AFTER {event.upper()} ON {table} "
                 f"BEGIN {action}; END"
             )
+    return triggers
 
 
 def reinstall_sqlite_index_if_needed(using="default"):
@@ -474,11 +488,15 @@ def reinstall_sqlite_index_if_needed(using="default"):
         return
     with connections[using].cursor() as cursor:
         cursor.execute(
-            "SELECT type, name FROM sqlite_master WHERE name LIKE %s",
+            "SELECT type, name, sql FROM sqlite_master WHERE name LIKE %s",
             [f"{SEARCH_TABLE}%"],
         )
-        found = set(cursor.fetchall())
+        found = {(kind, name): sql for kind, name, sql in cursor.fetchall()}
         if ("table", SEARCH_TABLE) not in found:
             return
-        if not {("trigger", name) for name in _trigger_names()} <= found:
+        # A trigger gone, or written for other columns (a model's `searchable`
+        # changed): rebuild the index from the live declarations.
+        if any(
+            found.get(("trigger", name)) != sql for name, sql in _triggers().items()
+        ):
             install_sqlite_index(cursor)

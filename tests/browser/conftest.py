@@ -224,6 +224,10 @@ def page_types(db_access):
         "publications": "/publications/",
         "search with results": f"/search/?{urlencode({'q': hit_word})}",
         "search without results": "/search/?q=xylophonequux",
+        # Issue 14: a typo corrected from the vocabulary, the correction's results
+        # shown, then any-word results after too few with every word.
+        "search, corrected": "/search/?q=leving+care",
+        "search, any word": "/search/?q=leaving+care+at+18",
         "data": "/data/",
         "charts": "/charts/",
         "tracker": "/tracker/",
