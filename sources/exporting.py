@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.apps import apps
+from django.db.models import Max
+from django.utils import timezone
 
+from recommendations.models import TRACKING_REASON
+from review_portal.lib.curation import MARKED_REVIEWED
 from sources.loading import DOCUMENTS_DIR, FIXTURE_FILES
 from sources.models import Capture, SourceDocument
 
@@ -38,7 +42,7 @@ def fixture_fields(model) -> list:
     return fields + list(model._meta.many_to_many)
 
 
-def fixture_record(obj, fields) -> dict:
+def fixture_record(obj, fields, changed_on=None) -> dict:
     values = {}
     for field in fields:
         if field.many_to_many:
@@ -51,7 +55,25 @@ def fixture_record(obj, fields) -> dict:
             values[field.name] = list(related.natural_key()) if related else None
         else:
             values[field.name] = _plain(field.value_from_object(obj))
-    return {"model": obj._meta.label_lower, "fields": values}
+    record = {"model": obj._meta.label_lower}
+    if changed_on is not None:
+        record["changed_on"] = changed_on.isoformat()
+    record["fields"] = values
+    return record
+
+
+def content_dates(model) -> dict:
+    """{pk: the date its content last changed}: its latest version in the history,
+    leaving out what changes no content (a curator's "Mark reviewed") and the
+    position and status a recommendation takes from its updates."""
+    history = model.history.exclude(history_change_reason=MARKED_REVIEWED).exclude(
+        history_change_reason__startswith=TRACKING_REASON.strip()
+    )
+    latest = history.values("id").annotate(last=Max("history_date")).order_by()
+    return {
+        row["id"]: timezone.localtime(row["last"], datetime.UTC).date()
+        for row in latest
+    }
 
 
 def _plain(value):
@@ -79,7 +101,8 @@ def export(directory: Path) -> list[ExportedFile]:
         queryset = queryset.select_related(
             *[f.name for f in fields if f.is_relation and not f.many_to_many]
         ).prefetch_related(*[f.name for f in fields if f.many_to_many])
-        records = [fixture_record(obj, fields) for obj in queryset]
+        dates = content_dates(model)
+        records = [fixture_record(obj, fields, dates.get(obj.pk)) for obj in queryset]
         written.append(_write(directory / name, dumps(records).encode(), len(records)))
     for source in SourceDocument.objects.filter(capture=Capture.CAPTURED).order_by(
         "slug"

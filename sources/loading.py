@@ -7,6 +7,7 @@ staff; it is kept unless `force`. Each record's digest at its last load is kept 
 `LoadedRecord`, so both sides of that comparison are known.
 """
 
+import datetime
 import fcntl
 import hashlib
 import json
@@ -275,7 +276,7 @@ def _check_shape(path, index, record, label):
     if not isinstance(record, dict):
         raise FixtureError(path, "expected an object", record=index)
     key = _key_of(record)
-    unknown = set(record) - {"model", "fields"}
+    unknown = set(record) - {"model", "fields", "changed_on"}
     if "pk" in unknown:
         raise FixtureError(
             path,
@@ -300,6 +301,26 @@ def _check_shape(path, index, record, label):
         raise FixtureError(
             path, "expected an object of fields", record=index, key=key, field="fields"
         )
+    if "changed_on" in record and content_time(record["changed_on"]) is None:
+        raise FixtureError(
+            path,
+            f"{record['changed_on']!r} is not a date (YYYY-MM-DD)",
+            record=index,
+            key=key,
+            field="changed_on",
+        )
+
+
+def content_time(changed_on):
+    """The history's date for a record whose content last changed on `changed_on`
+    (a fixture's "changed_on", YYYY-MM-DD): its midnight, UTC. So "Last updated"
+    and What's changed give the same date on every machine that loads the same
+    fixtures, not the time of the load. None if it is not a date."""
+    try:
+        day = datetime.date.fromisoformat(changed_on)
+    except (TypeError, ValueError):
+        return None
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
 def _key_of(record) -> str | None:
@@ -334,7 +355,9 @@ def load(
             ):
                 loader.remove_missing(fixture_file, report, prune=prune)
         for recommendation in Recommendation.objects.filter(pk__in=touched):
-            recommendation.refresh_tracking(reason=loader.reason)
+            recommendation.refresh_tracking(
+                reason=loader.reason, when=loader.tracking_time(recommendation)
+            )
         check_claims(files)
         if dry_run:
             transaction.set_rollback(True)
@@ -412,6 +435,8 @@ class _Loader:
         # the change log leaves out what it writes.
         self.reason = LOADED_BY_COMMAND if LoadedRecord.objects.exists() else FIRST_LOAD
         self.seen: dict[str, set[str]] = {}
+        # (model label, slug) -> when its content last changed, from the fixtures.
+        self.changed_at: dict[tuple[str, str], datetime.datetime | None] = {}
         # Every record of the models loaded so far, by slug, so that a natural key
         # resolves without a query (Django's deserializer runs one per key).
         self.by_key: dict[type[models.Model], dict[str, models.Model]] = {}
@@ -451,6 +476,8 @@ class _Loader:
             seen.add(key)
 
             obj, m2m = self._build(fixture_file.path, Model, record["fields"], locate)
+            when = content_time(record.get("changed_on"))
+            self.changed_at[label, key] = when
             current = existing.get(key)
             if current is not None:
                 obj.pk = current.pk
@@ -473,7 +500,9 @@ class _Loader:
 
             if outcome in {"created", "updated"}:
                 self._write(
-                    obj, {n: ids for n, ids in m2m.items() if not _is_self(Model, n)}
+                    obj,
+                    {n: ids for n, ids in m2m.items() if not _is_self(Model, n)},
+                    when,
                 )
                 pending += [
                     (obj, n, ids, locate)
@@ -518,8 +547,20 @@ class _Loader:
             return "updated"
         return "overwritten" if self.force else "kept"
 
-    def _write(self, obj, m2m):
+    def tracking_time(self, recommendation):
+        """When a recommendation's position or status changed, for its history: the
+        latest content date of it and its government updates, from the fixtures."""
+        keys = [("recommendations.recommendation", recommendation.slug)] + [
+            ("recommendations.governmentupdate", slug)
+            for slug in recommendation.government_updates.values_list("slug", flat=True)
+        ]
+        dates = [self.changed_at[k] for k in keys if self.changed_at.get(k)]
+        return max(dates, default=None)
+
+    def _write(self, obj, m2m, when=None):
         obj._change_reason = self.reason
+        if when is not None:
+            obj._history_date = when
         obj.save()
         for name, ids in m2m.items():
             getattr(obj, name).set(ids)

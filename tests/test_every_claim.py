@@ -3,13 +3,16 @@ told as events, the words behind each position, merged slugs that move for good,
 the first load that is not news, and the admin refusing an unbacked position."""
 
 import datetime
+import json
 
 import pytest
+from django.core.management import CommandError, call_command
 from pytest_django.asserts import assertContains, assertNotContains
 
 from recommendations.models import GovernmentUpdate, Recommendation
 from review_portal.lib.curation import FIRST_LOAD
 from tests.test_curation import form_data
+from tests.test_load_review import MINI, copy_of, load, read, write
 
 
 @pytest.fixture
@@ -188,3 +191,35 @@ def test_the_first_load_is_not_news(client, shipped_data):
     response = client.get("/changes/")
     assert response.context["page_obj"].paginator.count == 0
     assertNotContains(client.get("/changes/feed/"), "<entry>")
+
+
+def test_last_updated_is_when_the_content_changed_not_when_it_was_loaded(
+    db, client, tmp_path
+):
+    folder = copy_of(MINI, tmp_path)
+    records = read(folder, "recommendations.json")
+    records[0]["changed_on"] = "2023-01-02"
+    write(folder, "recommendations.json", records)
+    load(fixtures=folder)
+    slug = records[0]["fields"]["slug"]
+    assertContains(
+        client.get(f"/recommendations/{slug}/"),
+        'Last updated <time datetime="2023-01-02',
+    )
+    # Export writes the same date back, so every machine that loads it agrees.
+    out = tmp_path / "out"
+    call_command("export_review", str(out), verbosity=0)
+    exported = json.loads((out / "recommendations.json").read_text())
+    assert {r["fields"]["slug"]: r["changed_on"] for r in exported}[slug] == (
+        "2023-01-02"
+    )
+
+
+def test_a_changed_on_that_is_not_a_date_is_refused_by_name(db, tmp_path):
+    folder = copy_of(MINI, tmp_path)
+    records = read(folder, "missions.json")
+    records[0]["changed_on"] = "last Tuesday"
+    write(folder, "missions.json", records)
+    with pytest.raises(CommandError, match="missions.json, record 1.*changed_on"):
+        load(fixtures=folder)
+    assert not Recommendation.objects.exists()
