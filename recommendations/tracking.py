@@ -362,7 +362,8 @@ def breakdown(chapters) -> Breakdown:
     confidence, chapter basis, position and delivery status, from one grouped query.
     `chapters` are the review's chapters, in order."""
     rows = (
-        Recommendation.objects.values_list(
+        Recommendation.objects.filter(kind=RecommendationKind.RECOMMENDATION)
+        .values_list(
             "chapter_id", "confidence", "chapter_basis", "position", "delivery_status"
         )
         .annotate(n=Count("pk"))
@@ -421,7 +422,11 @@ def breakdown(chapters) -> Breakdown:
 
 def position_tallies() -> list[Tally]:
     """How many recommendations hold each position now, in one grouped query."""
-    rows = Recommendation.objects.values_list("position").annotate(n=Count("pk"))
+    rows = (
+        Recommendation.objects.filter(kind=RecommendationKind.RECOMMENDATION)
+        .values_list("position")
+        .annotate(n=Count("pk"))
+    )
     counts = Counter(dict(rows.order_by()))
     return tallies(definitions(Position, POSITION_DEFINITIONS), counts, "position")
 

@@ -24,6 +24,7 @@ from recommendations.models import (
     KeyFigure,
     Mission,
     Recommendation,
+    RecommendationKind,
     Review,
     TimelineEvent,
 )
@@ -248,7 +249,10 @@ def tracker(request, extension=None):
         )
     elif form.cleaned_data["chapter"]:
         chapter = next(c for c in chapters if c.slug == form.cleaned_data["chapter"])
-    recommendations = Recommendation.objects.all()
+    # Recommendations only, as the list each cell links to counts them.
+    recommendations = Recommendation.objects.filter(
+        kind=RecommendationKind.RECOMMENDATION
+    )
     if chapter is not None:
         recommendations = recommendations.filter(chapter=chapter)
     counts = tracking.tracker_counts(recommendations)

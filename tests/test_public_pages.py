@@ -59,7 +59,10 @@ def test_home_names_the_review_and_lists_what_it_recommends(
     assertContains(response, "A Chair")
     assertContains(response, "23 May 2022")
     assertContains(response, "278 pages")
-    assertContains(response, "The report states it makes 80. This portal records 1.")
+    assertContains(
+        response,
+        "The report states it makes 80. We have identified 1; 79 are not identified yet.",
+    )
     assertContains(response, "A review of the whole system.")
     assertContains(
         response,
@@ -178,8 +181,9 @@ def test_recommendation_query_count_is_flat(
     # recommendation with chapter, missions, key figures, citations with their
     # source, responses with organisation and source, government updates (none
     # here, so their citations cost nothing: see test_tracker.py), discrepancies,
-    # the reading order for previous/next, and its promised dates with their sources
-    with django_assert_num_queries(9):
+    # the reading order for previous/next, its promised dates with their sources,
+    # the umbrellas it is part of and, for an umbrella, its parts
+    with django_assert_num_queries(11):
         response = client.get("/recommendations/family-help/")
 
     assert response.status_code == 200

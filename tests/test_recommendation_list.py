@@ -147,7 +147,7 @@ def test_each_option_shows_how_many_results_choosing_it_gives(client, data, para
 
     # Every option of chapter, mission, position, delivery status, stance,
     # organisation, confidence and promised dates.
-    assert len(options) == 2 + 3 + 7 + 6 + 4 + 2 + 3 + 4
+    assert len(options) == 2 + 3 + 7 + 6 + 4 + 2 + 3 + 4 + 4  # and the 4 kinds
     for name, value, count in options:
         chosen = client.get("/recommendations/", {**params, name: value})
         assert result_count(chosen, "recommendation") == count, (name, value)
@@ -461,15 +461,16 @@ def test_list_query_count_is_flat(
 
     add(3)
     # One per facet (chapter, mission, position, delivery status, stance,
-    # organisation, confidence), two for promised dates, count, page with chapters
-    # and response counts, the page's missions.
-    with django_assert_num_queries(12):
+    # organisation, confidence, kind), two for promised dates, count, page with
+    # chapters and response counts, the page's missions, and the honest count:
+    # the review and the recommendations counted by kind.
+    with django_assert_num_queries(15):
         client.get("/recommendations/")
     add(27)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(15):
         client.get("/recommendations/")
     # One more for each related filter given: the slugs are looked up.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(17):
         response = client.get(
             "/recommendations/",
             {

@@ -100,7 +100,7 @@ def test_home_shows_figures_latest_responses_search_and_links(client, site):
     )
     assertContains(response, 'action="/search/"')
     assertContains(response, 'name="q"')
-    assertContains(response, "This portal records 4.")
+    assertContains(response, "We have identified 4")
     assertContains(response, 'href="/recommendations/"')
     assertContains(response, 'href="/charts/"')
     assertContains(response, "A regulator on the final report")
@@ -130,8 +130,8 @@ def test_home_lists_the_five_newest_dated_responses_newest_first(
 def test_home_query_count_is_fixed(client, site, django_assert_num_queries):
     # review, chapters with counts, missions with counts, key figures,
     # latest responses with their organisation, the review's discrepancies,
-    # recommendations counted by position
-    with django_assert_num_queries(7):
+    # recommendations counted by position, and by kind for the honest count
+    with django_assert_num_queries(8):
         response = client.get("/")
 
     assert response.status_code == 200

@@ -57,7 +57,8 @@ def count_links(response):
 
 def db_count(filters):
     filters = dict(filters)
-    recommendations = Recommendation.objects.all()
+    # The list counts recommendations, not the other kinds of record.
+    recommendations = Recommendation.objects.filter(kind="recommendation")
     if "commitment" in filters:  # the column of overdue promised dates
         promised = Commitment.objects.in_state(filters.pop("commitment"))
         recommendations = recommendations.filter(
@@ -153,23 +154,23 @@ def test_how_we_track_counts_equal_the_database(client, real_data):
         ("delivery_status", DeliveryStatus),
     ]:
         assert {(name, value) for value in choices.values} <= linked
-    assert ("/recommendations/", {}, Recommendation.objects.count()) in links
+    recommendations = Recommendation.objects.filter(kind="recommendation")
+    assert ("/recommendations/", {}, recommendations.count()) in links
     # Chapter basis cannot be filtered on: its counts are in its rows.
     content = response.content.decode()
     for basis in ChapterBasis.values:
         row = re.search(rf'id="basis-definitions-{basis}">(.*?)</div>', content, re.S)
         shown = re.findall(r">(\d+) recommendations?</dd>", row.group(1))
-        assert shown == [
-            str(Recommendation.objects.filter(chapter_basis=basis).count())
-        ]
+        assert shown == [str(recommendations.filter(chapter_basis=basis).count())]
 
 
 def test_how_we_track_shows_the_real_counts(client, real_data):
     content = client.get("/how-we-track/").content.decode()
 
     # As docs/public-record-coverage.md counts them.
-    assert "This portal records 62." in content
-    for count, grade in [(18, "high"), (42, "medium"), (2, "low")]:
+    assert "We have identified 54 of them" in content
+    # Recommendations only, not the umbrellas, topics and conclusion (How we count).
+    for count, grade in [(16, "high"), (38, "medium")]:
         assert (
             f'?confidence={grade}">{count} recommendations'
             f'<span class="govuk-visually-hidden">: {grade}</span>'
@@ -180,8 +181,8 @@ def test_how_we_track_query_count_is_fixed(
     client, real_data, django_assert_num_queries
 ):
     # review, chapters, recommendations counted by chapter, grade, basis, position
-    # and status (one GROUP BY), sources counted by capture
-    with django_assert_num_queries(4):
+    # and status (one GROUP BY), sources counted by capture, records by kind
+    with django_assert_num_queries(5):
         response = client.get("/how-we-track/")
 
     assert response.status_code == 200
@@ -200,8 +201,8 @@ def test_every_tracker_cell_counts_the_list_it_links_to(client, real_data):
     for url, filters, count in links:
         assert count == listed_count(client, url), url
         assert count == db_count(filters), url
-    assert ("/recommendations/", {}, 62) in links
-    assertContains(response, "all 62 recommendations")
+    assert ("/recommendations/", {}, 54) in links
+    assertContains(response, "all 54 recommendations")
 
 
 def test_tracker_for_one_chapter_counts_only_that_chapter(client, real_data):
@@ -224,7 +225,10 @@ def test_tracker_totals_per_chapter_add_up_to_the_whole(client, real_data):
         for _, filters, count in links:
             assert count == db_count(filters)
         totals[slug] = next(count for _, f, count in links if f == {"chapter": slug})
-    assert sum(totals.values()) == Recommendation.objects.count()
+    assert (
+        sum(totals.values())
+        == Recommendation.objects.filter(kind="recommendation").count()
+    )
 
 
 @pytest.mark.parametrize("chapter", ["no-such-chapter", "x" * 5000, "5", "\x00"])
@@ -236,7 +240,7 @@ def test_tracker_with_a_bad_chapter_shows_the_whole_review_and_says_so(
     assert response.status_code == 200
     assertContains(response, "is not a chapter of the report")
     assertContains(response, "so this shows the whole review")
-    assertContains(response, "all 62 recommendations")
+    assertContains(response, "all 54 recommendations")
     assertContains(response, '<meta name="robots" content="noindex">')
 
 
@@ -440,8 +444,9 @@ def test_recommendation_query_count_is_fixed(
     # recommendation with chapter, missions, key figures, citations with their
     # source, responses with organisation and source, government updates, their
     # citations with their source, discrepancies, the reading order for
-    # previous/next, its promised dates with their sources, those of its updates
-    with django_assert_num_queries(11):
+    # previous/next, its promised dates with their sources, those of its updates,
+    # the umbrellas it is part of and, for an umbrella, its parts
+    with django_assert_num_queries(13):
         response = client.get("/recommendations/tracked/")
 
     assert response.status_code == 200
@@ -553,7 +558,7 @@ def test_home_sums_up_the_tracker(client, real_data):
 
     assertContains(
         response,
-        '<a class="govuk-link" href="/recommendations/?position=accepted">Accepted</a>: 10',
+        '<a class="govuk-link" href="/recommendations/?position=accepted">Accepted</a>: 9',
     )
     assertContains(response, 'href="/tracker/"')
     assertContains(response, 'href="/how-we-track/"')
