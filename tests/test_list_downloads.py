@@ -98,7 +98,7 @@ def test_government_updates_have_one_row_per_dated_update(client, portal):
     body = client.get("/government-updates.json").json()
 
     assert list(body["results"][0]) == GOVERNMENT_UPDATE_COLUMNS
-    assert body["count"] == 95
+    assert body["count"] == GovernmentUpdate.objects.count()
     cited = [r for r in body["results"] if r["excerpts"]]
     assert cited and all(r["source_addresses"] for r in cited)
     # An update that states no position has a null one, not "".
