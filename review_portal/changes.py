@@ -67,6 +67,15 @@ def _anchor_in(name):
     return lambda slug, parent: parent and f"{_address(name, parent)}#{slug}"
 
 
+def _recommendation_of(citation):
+    """The recommendation a (historical) citation concerns, directly or through the
+    government update it supports; None if it concerns none."""
+    if citation.recommendation:
+        return citation.recommendation
+    update = citation.government_update
+    return update.recommendation if update else None
+
+
 TRACKED = [
     Tracked(
         "recommendation",
@@ -144,8 +153,13 @@ TRACKED = [
     Tracked(
         "citation",
         Citation,
+        # Named after the recommendation it concerns, when it concerns one.
         title=lambda r: (
-            f"Quotation from “{r.source.title}”" if r.source else "Quotation"
+            f"A source's words on “{_recommendation_of(r).title}”"
+            if _recommendation_of(r)
+            else f"Quotation from “{r.source.title}”"
+            if r.source
+            else "Quotation"
         ),
         url=_anchor_in("sources:sourcedocument_detail"),
         parent="source",

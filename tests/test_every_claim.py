@@ -223,3 +223,8 @@ def test_a_changed_on_that_is_not_a_date_is_refused_by_name(db, tmp_path):
     with pytest.raises(CommandError, match="missions.json, record 1.*changed_on"):
         load(fixtures=folder)
     assert not Recommendation.objects.exists()
+
+
+def test_feed_entries_name_the_recommendation_a_quotation_concerns(client, tracked):
+    feed = client.get("/changes/feed/").content.decode()
+    assert "<title>Citation “A source's words on “Care for every child”” added" in feed
