@@ -187,10 +187,14 @@ def test_the_admin_refuses_a_position_no_citation_supports(
 
 
 def test_the_first_load_is_not_news(client, shipped_data):
-    assert Recommendation.history.filter(history_change_reason=FIRST_LOAD).exists()
-    response = client.get("/changes/")
-    assert response.context["page_obj"].paginator.count == 0
-    assertNotContains(client.get("/changes/feed/"), "<entry>")
+    first_load = Recommendation.history.filter(history_change_reason=FIRST_LOAD)
+    anchors = [f"change-recommendation-{h.history_id}" for h in first_load]
+    assert anchors
+    # Other tests of the session may have made changes since: none shown is the
+    # first load's.
+    changes = client.get("/changes/", {"type": "recommendation"}).content.decode()
+    feed = client.get("/changes/feed/", {"type": "recommendation"}).content.decode()
+    assert not [anchor for anchor in anchors if anchor in changes or anchor in feed]
 
 
 def test_last_updated_is_when_the_content_changed_not_when_it_was_loaded(

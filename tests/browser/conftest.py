@@ -117,7 +117,9 @@ def quoted_recommendation(db_access):
     # A mission whose recommendations fit on one page of the list (25 to a page).
     missions = Mission.objects.annotate(n=Count("recommendations")).filter(n__lte=25)
     for mission in missions.order_by("number"):
-        for recommendation in mission.recommendations.order_by("slug"):
+        for recommendation in mission.recommendations.filter(
+            kind="recommendation"
+        ).order_by("slug"):
             for citation in recommendation.citations.select_related("source"):
                 if citation.source.is_captured and citation.slug in marked_anchors(
                     citation.source
@@ -192,16 +194,27 @@ def page_path(page_types, page_name):
     return page_types[page_name]
 
 
+@pytest.fixture(scope="session")
+def reader_subscription(shipped_data, django_db_blocker):
+    """A subscription for the unsubscribe page, committed like the shipped data: a
+    row written inside a test's transaction locks its table on SQLite against the
+    live server's own connection."""
+    with django_db_blocker.unblock():
+        recommendation = Recommendation.objects.order_by("slug").first()
+        subscription, _ = Subscription.objects.get_or_create(
+            email="reader@example.org", scope="recommendation", slug=recommendation.slug
+        )
+    return subscription
+
+
 @pytest.fixture
-def page_types(db_access):
+def page_types(db_access, reader_subscription):
     """Every kind of page on the site, by name: lists by their literal paths, details
     and searches found from the loaded data."""
     recommendation = Recommendation.objects.order_by("slug").first()
     mission = Mission.objects.filter(recommendations__isnull=False).first()
     captured_source = SourceDocument.objects.filter(capture="captured").first()
-    subscription, _ = Subscription.objects.get_or_create(
-        email="reader@example.org", scope="recommendation", slug=recommendation.slug
-    )
+    subscription = reader_subscription
     # A word from a recommendation's title is sure to be found.
     hit_word = max(recommendation.title.split(), key=len).strip(",.:;'\"")
     return {

@@ -46,7 +46,7 @@ def test_after_apply_the_results_heading_has_focus(
     focused = page.locator(":focus")
     expect(focused).to_have_attribute("id", "result-count")
     expect(focused).to_contain_text(
-        f"of {mission.recommendations.count()} recommendation"
+        f"of {mission.recommendations.filter(kind='recommendation').count()} recommendation"
     )
     # Announced: the heading sits in a status region.
     expect(page.locator('[role="status"] #result-count')).to_have_count(1)
