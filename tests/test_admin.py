@@ -3,7 +3,8 @@ import datetime
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
@@ -353,6 +354,17 @@ def test_curators_group_permissions(curator_client):
     assert user.has_perm("sources.view_loadedrecord")
     assert not user.has_perm("sources.change_loadedrecord")
     assert not any(perm.startswith("auth.") for perm in user.get_all_permissions())
+
+
+def test_a_flush_puts_the_curators_group_back(db):
+    # A flush (as after every transactional test) deletes what the data migrations
+    # made; the post_migrate handler makes the group again with the same permissions.
+    group = Group.objects.get(name="Curators")
+    before = set(group.permissions.values_list("codename", flat=True))
+    call_command("flush", interactive=False, verbosity=0)
+    after = Group.objects.get(name="Curators")
+    assert set(after.permissions.values_list("codename", flat=True)) == before
+    assert "delete_sourcedocument" not in before and "view_correction" in before
 
 
 def test_curator_can_change_a_recommendation(curator_client, recommendation):

@@ -88,7 +88,7 @@ def check_one_loaded_and_one_found_nothing(results):
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the advisory lock is PostgreSQL's"
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_loads_on_postgresql_run_one_after_the_other():
     params = connection.settings_dict
     database_url = (

@@ -1,22 +1,10 @@
-"""The Curators group: staff who curate the review's data in the admin.
-
-They may add, change, view and delete every content model of both apps, except
-that source documents cannot be deleted (the quotations rest on them) and the
-reload command's bookkeeping (LoadedRecord) is view-only. They get nothing on
-auth: users and groups stay with superusers."""
+"""The Curators group: staff who curate the review's data in the admin (the rules are
+in sources/curators.py)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP_NAME = "Curators"
-APP_LABELS = ["recommendations", "sources"]
-ALL_ACTIONS = ["add", "change", "delete", "view"]
-ACTIONS = {
-    "sourcedocument": ["add", "change", "view"],
-    "loadedrecord": ["view"],
-    # Corrections come from the public (0009): curators handle them, never invent them.
-    "correction": ["change", "view"],
-}
+from sources.curators import APP_LABELS, GROUP_NAME, grant_curators
 
 
 def create_curators(apps, schema_editor):
@@ -31,31 +19,7 @@ def create_curators(apps, schema_editor):
         create_permissions(app_config, verbosity=0, using=using, apps=apps)
         app_config.models_module = None
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = []
-    for label in APP_LABELS:
-        for model in apps.get_app_config(label).get_models():
-            name = model._meta.model_name
-            if name.startswith("historical"):
-                continue  # history is read through its model's own admin
-            codenames = [
-                f"{action}_{name}" for action in ACTIONS.get(name, ALL_ACTIONS)
-            ]
-            found = list(
-                Permission.objects.using(using).filter(
-                    content_type__app_label=label,
-                    content_type__model=name,
-                    codename__in=codenames,
-                )
-            )
-            if len(found) != len(codenames):
-                raise RuntimeError(
-                    f"Missing permissions for {label}.{name}: {codenames}"
-                )
-            permissions += found
-    group, _ = Group.objects.using(using).get_or_create(name=GROUP_NAME)
-    group.permissions.set(permissions)
+    grant_curators(apps, using)
 
 
 def delete_curators(apps, schema_editor):
