@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from recommendations.models import TRACKING_REASON
 from review_portal.lib.curation import MARKED_REVIEWED
-from sources.loading import DOCUMENTS_DIR, FIXTURE_FILES
+from sources.loading import DOCUMENTS_DIR, FIXTURE_FILES, one_at_a_time
 from sources.models import Capture, SourceDocument
 
 
@@ -88,11 +88,20 @@ def dumps(records: list[dict]) -> str:
     return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
 
 
-def export(directory: Path) -> list[ExportedFile]:
+def export(directory: Path, *, on_wait=None) -> list[ExportedFile]:
     """Write every fixture file and captured text into `directory`; return what was
-    written and whether it changed."""
+    written and whether it changed.
+
+    Under load_review's lock (`one_at_a_time`, calling `on_wait` first if it has to
+    wait), so that an export never reads a load half done, nor a load runs while
+    an export clears "needs review"."""
     directory = Path(directory)
     (directory / DOCUMENTS_DIR).mkdir(parents=True, exist_ok=True)
+    with one_at_a_time(on_wait):
+        return _export(directory)
+
+
+def _export(directory: Path) -> list[ExportedFile]:
     written = []
     for name, label in FIXTURE_FILES:
         model = apps.get_model(label)

@@ -52,10 +52,13 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 # How deeply a record may nest lists and objects; fixtures need three or four levels.
 MAX_DEPTH = 32
 OUTCOMES = ["created", "updated", "unchanged", "kept", "removed"]
-# One load at a time: the PostgreSQL advisory lock's key (any number that no other
-# code uses), or, on SQLite, a lock file next to the database file.
+# One load or export at a time (one_at_a_time()): the PostgreSQL advisory lock's key
+# (any number that no other code uses), or, on SQLite, a lock file next to the
+# database file.
 LOCK_KEY = zlib.crc32(b"review_portal.load_review")
 LOCK_FILE_SUFFIX = "-load_review.lock"
+# What a load or an export says when it has to wait for the lock.
+WAITING = "Another load_review or export_review is running: waiting for it to finish"
 
 
 class FixtureError(Exception):
@@ -341,8 +344,7 @@ def load(
     history."""
     directory = Path(directory)
     files = read_fixtures(directory)
-    with _lock_file(on_wait), transaction.atomic():
-        _advisory_lock(on_wait)
+    with one_at_a_time(on_wait):
         loader = _Loader(directory, force=force)
         # Each recommendation's position and status are refreshed once, at the end,
         # not once per government update saved.
@@ -365,11 +367,22 @@ def load(
 
 
 @contextmanager
+def one_at_a_time(on_wait=None):
+    """Hold the review data's lock, in a transaction, for as long as the block runs:
+    load_review and export_review both take it, so no two of them ever overlap (an
+    export in the middle of a load would write half of the new data to the files).
+    If another holds it, call `on_wait` (to say so), then wait for it."""
+    with _lock_file(on_wait), transaction.atomic():
+        _advisory_lock(on_wait)
+        yield
+
+
+@contextmanager
 def _lock_file(on_wait):
     """On SQLite, hold an exclusive lock on a file next to the database for the
-    whole load. Taken before the transaction starts, so a load that waited reads
-    what the one before it committed. PostgreSQL has advisory locks instead; an
-    in-memory SQLite database is never shared between processes."""
+    whole load or export. Taken before the transaction starts, so a load that
+    waited reads what the one before it committed. PostgreSQL has advisory locks
+    instead; an in-memory SQLite database is never shared between processes."""
     name = str(connection.settings_dict["NAME"])
     if connection.vendor != "sqlite" or connection.creation.is_in_memory_db(name):
         yield
@@ -389,9 +402,10 @@ def _lock_file(on_wait):
 
 def _advisory_lock(on_wait):
     """On PostgreSQL, take the loader's advisory lock for this transaction (released
-    at commit or rollback), waiting for another load to finish if need be. It is
-    the transaction's first statement, and READ COMMITTED gives each later statement
-    a fresh snapshot, so a load that waited sees what the other one committed."""
+    at commit or rollback), waiting for another load or export to finish if need
+    be. It is the transaction's first statement, and READ COMMITTED gives each later
+    statement a fresh snapshot, so a load that waited sees what the other one
+    committed."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:

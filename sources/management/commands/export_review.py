@@ -2,15 +2,18 @@
 
 The inverse of load_review: load -> export reproduces the fixtures byte for byte, and
 export -> load on a fresh database reproduces the records. Review the diff, commit it,
-and reload elsewhere.
+and reload elsewhere. It takes load_review's lock: while a load or another export
+runs, it says so and waits.
 """
 
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from sources.exporting import export
+from sources.loading import WAITING
 
 
 class Command(BaseCommand):
@@ -26,7 +29,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, target, verbosity, **options):
-        written = export(target)
+        def on_wait():
+            self.stderr.write(f"{WAITING}, then exporting what it leaves.")
+
+        try:
+            written = export(target, on_wait=on_wait)
+        except DatabaseError as exc:
+            # E.g. SQLite's "database is locked" after its busy timeout.
+            raise CommandError(
+                f"Nothing was exported. The database refused: {exc}"
+            ) from None
         changed = [f for f in written if f.changed]
         if verbosity >= 2:
             for exported in written:

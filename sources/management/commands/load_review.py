@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from sources.loading import FixtureError, load
+from sources.loading import WAITING, FixtureError, load
 
 
 class Command(BaseCommand):
@@ -43,10 +43,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, fixtures, dry_run, force, prune, verbosity, **options):
         def on_wait():
-            self.stderr.write(
-                "Another load_review is running: waiting for it to finish, "
-                "then loading on top of what it wrote."
-            )
+            self.stderr.write(f"{WAITING}, then loading on top of what it wrote.")
 
         try:
             report = load(
