@@ -11,6 +11,7 @@ import datetime
 import fcntl
 import hashlib
 import json
+import re
 import zlib
 from collections import Counter
 from contextlib import contextmanager
@@ -51,6 +52,12 @@ DOCUMENTS_DIR = "documents"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # How deeply a record may nest lists and objects; fixtures need three or four levels.
 MAX_DEPTH = 32
+# Characters refused in any fixture string or captured document, on every database:
+# the C0 controls but tab, newline and carriage return (NUL among them, which
+# PostgreSQL cannot store), DEL, and the C1 controls (U+0080 to U+009F, which in a
+# real text are nearly always bytes decoded with the wrong encoding). None is text
+# a reader can see, and several would break a CSV, an XML feed or a terminal.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 OUTCOMES = ["created", "updated", "unchanged", "kept", "removed"]
 # One load or export at a time (one_at_a_time()): the PostgreSQL advisory lock's key
 # (any number that no other code uses), or, on SQLite, a lock file next to the
@@ -201,19 +208,39 @@ def _parse_json(path: Path, content: bytes):
     try:
         return json.loads(text, object_pairs_hook=_object_pairs)
     except json.JSONDecodeError as exc:
-        raise FixtureError(
+        error = FixtureError(
             path, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
+        )
+        if exc.msg.startswith("Invalid control character"):
+            # Typed (or pasted) into a string as itself, not escaped: if it is one
+            # the loader refuses in any case, name its record and field.
+            _locate_control_character(path, text)
+        raise error from None
     except RecursionError:
         raise FixtureError(
             path, "lists or objects nested too deeply for the JSON parser"
         ) from None
 
 
+def _locate_control_character(path: Path, text: str) -> None:
+    """Raise the FixtureError that names the record and field of a control
+    character written unescaped in `text`, if it is one _bad_string() refuses.
+    Return if it is not (a tab or a line break, which JSON wants escaped: the
+    caller reports the malformed JSON)."""
+    try:
+        data = json.loads(text, strict=False, object_pairs_hook=_object_pairs)
+    except (json.JSONDecodeError, RecursionError):
+        return
+    if isinstance(data, list):
+        for index, record in enumerate(data, 1):
+            _check_values(path, index, record)
+
+
 def _bad_string(value: str) -> str | None:
     """What is wrong with a string from a fixture, or None if nothing is."""
-    if "\x00" in value:
-        return "contains a NUL character (\\u0000), which no database column stores"
+    control = CONTROL_CHARACTERS.search(value)
+    if control:
+        return _describe_control(control.group(), f"at position {control.start()}")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -222,6 +249,16 @@ def _bad_string(value: str) -> str | None:
             "which is not a character"
         )
     return None
+
+
+def _describe_control(character: str, where: str) -> str:
+    """Say which control character was found, and `where`."""
+    if character == "\x00":
+        return f"contains a NUL character {where}, which no database column stores"
+    return (
+        f"contains a control character (\\u{ord(character):04x}) {where}; text may "
+        "hold tabs and line breaks, no other control character"
+    )
 
 
 def _check_values(path, index, record):
@@ -689,11 +726,14 @@ class _Loader:
             raise FixtureError(
                 document, f"not UTF-8: invalid byte at offset {exc.start}"
             ) from None
-        if "\x00" in text:
+        control = CONTROL_CHARACTERS.search(text)
+        if control:
+            line = text.count("\n", 0, control.start()) + 1
+            where = f"at offset {control.start()} (line {line})"
             raise FixtureError(
                 document,
-                f"contains a NUL character at offset {text.index(chr(0))}, "
-                "which no database column stores",
+                f"{_describe_control(control.group(), where)}; it is the captured "
+                f"text of {path.name} record {locate['record']} ({obj.slug})",
             )
         obj.raw_text = text
 
