@@ -2,10 +2,13 @@ import copy
 import re
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet, construct_instance
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -74,19 +77,51 @@ class QuotationInlineMixin(QuotationStatusMixin):
         return super().get_queryset(request).select_related("source")
 
 
+def known_people():
+    return people_from(
+        StakeholderResponse.objects.only("person"),
+        Review.objects.values_list("chair", flat=True),
+    )
+
+
 def claim_errors(obj, citations=None, fields=None):
     """The claims check (sources.claims) of `obj` as it would be saved, as messages
     naming the field; only of `fields`, if given: an edit is refused for what it
     changes, not for what it leaves as it was."""
-    people = people_from(
-        StakeholderResponse.objects.only("person"),
-        Review.objects.values_list("chair", flat=True),
-    )
     return [
         f"{violation.field}: {violation.message}"
-        for violation in check_record(obj, citations, people)
+        for violation in check_record(obj, citations, known_people())
         if fields is None or violation.field in fields
     ]
+
+
+def unbacked_without(removed, added=()):
+    """The claims left unbacked once the saved citations `removed` are gone and the
+    citations `added` (as they would be saved) are in: the claims check of each
+    record they support, as messages naming the record and the field. Only what
+    the change breaks counts; a claim that was already unbacked is left to its
+    record's own admin."""
+    gone = {citation.pk for citation in removed}
+    targets = {}
+    for citation in [*removed, *added]:
+        if citation.target is not None:
+            targets.setdefault(
+                (type(citation.target), citation.target.pk), citation.target
+            )
+    people = known_people()
+    errors = []
+    for target in targets.values():
+        now = list(target.citations.select_related("source"))
+        then = [c for c in now if c.pk not in gone]
+        then += [c for c in added if c.target == target]
+        before = set(check_record(target, now, people))
+        errors += [
+            f"{target._meta.verbose_name.capitalize()} “{target}”, field "
+            f"'{violation.field}': {violation.message}"
+            for violation in check_record(target, then, people)
+            if violation not in before
+        ]
+    return errors
 
 
 def edited_fields(obj):
@@ -163,6 +198,24 @@ class ClaimsCheckedForm(forms.ModelForm):
             record = construct_instance(self, copy.copy(self.instance))
             fields = set(self.changed_data) if self.instance.pk else None
             for message in claim_errors(record, fields=fields):
+                self.add_error(None, message)
+        return cleaned
+
+
+class CitationForm(forms.ModelForm):
+    """A citation on its own page: refused when the edit takes away what a claim of
+    the record it supported (or now supports) rests on, e.g. a blanked `supports`
+    or a rewritten excerpt. The check compares with the saved row, not with the
+    form's instance, which on a revert page is the old version."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            edited = construct_instance(self, copy.copy(self.instance))
+            saved = (
+                Citation.objects.filter(pk=self.instance.pk) if self.instance.pk else []
+            )
+            for message in unbacked_without(list(saved), [edited]):
                 self.add_error(None, message)
         return cleaned
 
@@ -401,6 +454,12 @@ class CitationTargetFilter(admin.SimpleListFilter):
 
 @admin.register(Citation)
 class CitationAdmin(CuratedAdminMixin, QuotationStatusMixin, SimpleHistoryAdmin):
+    """Citations on their own. Changing or deleting one runs the claims check of the
+    record it supports, as that record's own page does for its inline citations."""
+
+    form = CitationForm
+    # Its own "delete_selected" (below) replaces the admin site's.
+    actions = [*CuratedAdminMixin.actions, "delete_selected"]
     list_display = ["slug", "source", "supports", "short_excerpt"]
     list_filter = [CitationTargetFilter, "source__capture", "source__kind"]
     search_fields = ["slug", "excerpt", "source__title"]
@@ -420,6 +479,32 @@ class CitationAdmin(CuratedAdminMixin, QuotationStatusMixin, SimpleHistoryAdmin)
             {"fields": CITATION_TARGETS, "description": "Set exactly one of these."},
         ),
     ]
+
+    @admin.action(
+        description="Delete selected %(verbose_name_plural)s", permissions=["delete"]
+    )
+    def delete_selected(self, request, queryset):
+        """The admin's own bulk delete, once the claims check allows it."""
+        errors = unbacked_without(list(queryset.select_related(*CITATION_TARGETS)))
+        if errors:
+            self.refuse_deletion(request, errors)
+            return None
+        return admin_actions.delete_selected(self, request, queryset)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        citation = self.get_object(request, unquote(object_id))
+        if citation is not None and self.has_delete_permission(request, citation):
+            errors = unbacked_without([citation])
+            if errors:
+                self.refuse_deletion(request, errors)
+                return HttpResponseRedirect(
+                    reverse("admin:sources_citation_change", args=[citation.pk])
+                )
+        return super().delete_view(request, object_id, extra_context)
+
+    def refuse_deletion(self, request, errors):
+        for error in errors:
+            self.message_user(request, f"Not deleted: {error}", messages.ERROR)
 
     @admin.display(description="Supports")
     def supports(self, obj):

@@ -1,9 +1,11 @@
 """Every claim checkable: derived fields that no revert can corrupt, position changes
 told as events, the words behind each position, merged slugs that move for good,
-the first load that is not news, and the admin refusing an unbacked position."""
+the first load that is not news, and the admin refusing an unbacked position or a
+citation changed or deleted from under a claim."""
 
 import datetime
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,6 +13,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from recommendations.models import GovernmentUpdate, Recommendation
 from review_portal.lib.curation import FIRST_LOAD
+from sources.models import Citation
 from tests.test_curation import form_data
 from tests.test_load_review import MINI, copy_of, load, read, write
 
@@ -242,3 +245,152 @@ def test_a_changed_on_that_is_not_a_date_is_refused_by_name(db, tmp_path):
 def test_feed_entries_name_the_recommendation_a_quotation_concerns(client, tracked):
     feed = client.get("/changes/feed/").content.decode()
     assert "<title>Citation “A source's words on “Care for every child”” added" in feed
+
+
+# The claims check on a citation's own admin page: a change or a deletion there may
+# take away what a claim of the record it supports rests on.
+
+
+def citation_url(citation, action="change"):
+    return f"/admin/sources/citation/{citation.pk}/{action}/"
+
+
+@pytest.fixture
+def position_words(tracked):
+    """The only citation that supports the latest update's position."""
+    return Citation.objects.get(slug="second-words")
+
+
+def test_the_admin_refuses_blanking_what_the_only_position_citation_supports(
+    curator_client, position_words
+):
+    url = citation_url(position_words)
+    data = form_data(curator_client.get(url))
+    data["supports"] = ""
+    refused = curator_client.post(url, data)
+    assert refused.status_code == 200
+    assertContains(refused, "field &#x27;position&#x27;: no citation supports the")
+    position_words.refresh_from_db()
+    assert position_words.supports == "position"
+    # A change that takes nothing away is saved, even though the update's date was
+    # unbacked before (that is the update's own admin's to refuse).
+    data["supports"] = "position"
+    data["slug"] = "second-words-renamed"
+    assert curator_client.post(url, data).status_code == 302
+    position_words.refresh_from_db()
+    assert position_words.slug == "second-words-renamed"
+
+
+def test_the_admin_refuses_reverting_a_citation_to_a_version_that_supported_nothing(
+    curator_client, position_words
+):
+    position_words.supports = ""
+    position_words.save()
+    blank = position_words.history.first()
+    position_words.supports = "position"
+    position_words.save()
+    url = f"{citation_url(position_words, 'history')}{blank.history_id}/"
+    refused = curator_client.post(url, form_data(curator_client.get(url)))
+    assert refused.status_code == 200
+    assertContains(refused, "no citation supports the position")
+    position_words.refresh_from_db()
+    assert position_words.supports == "position"
+
+
+def test_the_admin_refuses_an_excerpt_rewritten_so_that_it_no_longer_holds_the_value(
+    curator_client, make_figure, make_citation, make_source
+):
+    figure = make_figure(slug="carers", value=Decimal("9000"), unit="carers")
+    words = make_citation(
+        slug="carers-words",
+        source=make_source(capture="cited"),
+        excerpt="more than 9,000 foster carers",
+        supports="value",
+        key_figure=figure,
+    )
+    url = citation_url(words)
+    data = form_data(curator_client.get(url))
+    data["excerpt"] = "many foster carers"
+    refused = curator_client.post(url, data)
+    assert refused.status_code == 200
+    assertContains(refused, "field &#x27;value&#x27;: no supports=&#x27;value&#x27;")
+    words.refresh_from_db()
+    assert words.excerpt == "more than 9,000 foster carers"
+
+
+def test_the_admin_refuses_moving_the_only_position_citation_to_another_record(
+    curator_client, tracked, position_words
+):
+    first = tracked.government_updates.get(slug="first")
+    url = citation_url(position_words)
+    data = form_data(curator_client.get(url))
+    data["government_update"] = first.pk
+    refused = curator_client.post(url, data)
+    assert refused.status_code == 200
+    assertContains(refused, "no citation supports the position")
+    position_words.refresh_from_db()
+    assert position_words.government_update.slug == "second"
+
+
+def test_the_admin_refuses_to_delete_the_only_position_citation(
+    curator_client, tracked, position_words
+):
+    url = citation_url(position_words, "delete")
+    change = citation_url(position_words)
+    for response in [
+        curator_client.get(url),
+        curator_client.post(url, {"post": "yes"}),
+    ]:
+        assert response.status_code == 302
+        assert response["Location"] == change
+    page = curator_client.get(change)
+    assertContains(page, "Not deleted: Government update")
+    assertContains(page, "field &#x27;position&#x27;: no citation supports the")
+    assert Citation.objects.filter(pk=position_words.pk).exists()
+    # A citation no claim needs can go.
+    extra = Citation.objects.create(
+        slug="extra-words",
+        source=position_words.source,
+        excerpt="They said it again.",
+        supports="position",
+        government_update=position_words.government_update,
+    )
+    response = curator_client.post(citation_url(extra, "delete"), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Citation.objects.filter(pk=extra.pk).exists()
+    tracked.refresh_from_db()
+    assert tracked.position == "rejected"
+
+
+def test_the_admin_refuses_to_bulk_delete_citations_a_claim_rests_on(
+    curator_client, tracked, position_words
+):
+    status_words = Citation.objects.get(slug="second-status")
+    selected = {
+        "action": "delete_selected",
+        "_selected_action": [position_words.pk, status_words.pk],
+    }
+    for data in [selected, {**selected, "post": "yes"}]:
+        response = curator_client.post("/admin/sources/citation/", data, follow=True)
+        assertContains(response, "field &#x27;position&#x27;: no citation supports")
+        assertContains(response, "field &#x27;delivery_status&#x27;: no citation")
+    assert (
+        Citation.objects.filter(pk__in=[position_words.pk, status_words.pk]).count()
+        == 2
+    )
+    # The older update's words are not all a claim rests on once it has its own
+    # position citation twice over: one of them may go, through the same action.
+    first_words = Citation.objects.get(slug="first-words")
+    spare = Citation.objects.create(
+        slug="first-words-again",
+        source=first_words.source,
+        excerpt="We will take forward part of this.",
+        supports="position",
+        government_update=first_words.government_update,
+    )
+    response = curator_client.post(
+        "/admin/sources/citation/",
+        {"action": "delete_selected", "_selected_action": [spare.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Citation.objects.filter(pk=spare.pk).exists()
