@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session and CSRF middleware, so it sees every cookie a page sets.
+    "review_portal.lib.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -205,6 +207,27 @@ else:
             "LOCATION": "django_cache",
         }
     }
+
+# Whole pages for anonymous readers (review_portal/lib/pagecache.py), keyed by the
+# data version, so never stale: in each process's memory by default, or in Redis
+# (REDIS_URL) where several servers share them. DJANGO_PAGE_CACHE=0 turns it off.
+CACHES["pages"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "review-portal-pages",
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
+)
+PAGE_CACHE_ALIAS = "pages"
+PAGE_CACHE_ENABLED = env_bool("DJANGO_PAGE_CACHE", default=True)
+# Pages that differ by reader (forms, the admin) or are large files cached already.
+PAGE_CACHE_SKIP = ["/admin/", "/report/", "/alerts/", "/data/review-portal."]
 
 # django-axes checks for a lockout before any other backend sees the password.
 AUTHENTICATION_BACKENDS = [

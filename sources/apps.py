@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 
+from review_portal.lib import versions
 from review_portal.lib.search import reinstall_sqlite_index_if_needed
 from sources.curators import restore_curators
 
@@ -28,3 +29,5 @@ class SourcesConfig(AppConfig):
     def ready(self):
         post_migrate.connect(reinstall_search_triggers, sender=self)
         post_migrate.connect(restore_curators_group, sender=self)
+        # An accepted correction shows on the record's public history page.
+        versions.track(self.get_model("Correction"), "updated_at")

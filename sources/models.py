@@ -585,7 +585,8 @@ class Correction(models.Model):
         db_index=True,
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: the data version reads its newest value (review_portal/lib/versions.py).
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connections
 
@@ -44,6 +45,12 @@ def _test_settings(settings):
         },
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Off, so that each test's pinned query counts are its view's own; the page
+    # cache's tests (test_page_cache.py) turn it on. Cleared either way: a page kept
+    # by one test must not be served to the next, whose rolled-back database may
+    # reuse the same history ids on SQLite.
+    settings.PAGE_CACHE_ENABLED = False
+    caches["pages"].clear()
 
 
 @pytest.fixture
@@ -264,6 +271,34 @@ def make_curator(db):
 @pytest.fixture
 def curator(make_curator):
     return make_curator()
+
+
+@pytest.fixture
+def form_data():
+    """Gives the POST data of an admin change (or revert) form as rendered, inlines
+    included, as a browser would post it."""
+
+    def data_of(response):
+        forms = [response.context["adminform"].form]
+        # A history (revert) page has no inlines.
+        for inline in response.context.get("inline_admin_formsets", []):
+            forms += [inline.formset.management_form, *inline.formset.forms]
+        data = {}
+        for form in forms:
+            for field in form:
+                value = field.value()
+                if value is None or value is False:
+                    continue
+                data[field.html_name] = "on" if value is True else value
+                if field.field.show_hidden_initial:
+                    # A field with a callable default (former_slugs=list) also
+                    # renders its initial value in a hidden input, which is posted.
+                    data[field.html_initial_name] = field.field.prepare_value(
+                        field.initial
+                    )
+        return data
+
+    return data_of
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 delivery status, each with the date of the update that set it (issue 14)."""
 
 import datetime
+import json
 
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
@@ -75,7 +76,7 @@ def test_download_gives_the_position_date_source_and_words(
         excerpt="We accept this.",
         government_update=update,
     )
-    body = client.get("/recommendations.json").json()
+    body = json.loads(client.get("/recommendations.json").getvalue())
     row = next(r for r in body["results"] if r["slug"] == "tracked")
 
     assert row["position_date"] == "2023-02-01"

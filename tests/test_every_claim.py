@@ -67,7 +67,7 @@ def tracked(make_recommendation, make_update, make_citation, make_source):
 def snapshot(client, recommendation):
     """What the tracker, the list counts, the CSV and the API say about it."""
     api = client.get(f"/api/recommendations/{recommendation.slug}/").json()
-    csv = client.get("/recommendations.csv").content.decode()
+    csv = client.get("/recommendations.csv").getvalue().decode()
     tracker = client.get("/tracker/").content.decode()
     listed = client.get("/recommendations/?position=rejected").context["paginator"]
     return (

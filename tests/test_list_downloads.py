@@ -61,7 +61,7 @@ def portal(db):
 
 
 def test_every_download_opens_with_its_documented_columns_and_nulls(client, portal):
-    page = client.get("/data/").content.decode()
+    page = client.get("/data/").getvalue().decode()
     for path, download, model in DOWNLOADS:
         check_download(client, page, path, download, model)
 
@@ -71,9 +71,9 @@ def check_download(client, page, path, download, model):
     params = {"q": "leving care"} if path == "/search" else {}
     csv_response = client.get(f"{path}.csv", params)
     assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
-    text = csv_response.content.decode("utf-8").removeprefix("\ufeff")
+    text = csv_response.getvalue().decode("utf-8").removeprefix("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
-    body = json.loads(client.get(f"{path}.json", params).content)
+    body = json.loads(client.get(f"{path}.json", params).getvalue())
     assert body["count"] > 0, path
 
     assert rows[0] == names
@@ -95,7 +95,7 @@ def check_download(client, page, path, download, model):
 
 
 def test_government_updates_have_one_row_per_dated_update(client, portal):
-    body = client.get("/government-updates.json").json()
+    body = json.loads(client.get("/government-updates.json").getvalue())
 
     assert list(body["results"][0]) == GOVERNMENT_UPDATE_COLUMNS
     assert body["count"] == GovernmentUpdate.objects.count()
@@ -118,14 +118,14 @@ def test_a_bad_filter_lists_the_valid_options(client, db):
 
 
 def test_the_tracker_and_search_downloads_are_what_their_pages_show(client, portal):
-    tracker = client.get("/tracker.json").json()
+    tracker = json.loads(client.get("/tracker.json").getvalue())
     page = client.get("/tracker/").context["tracker"]
     assert [row["total"] for row in tracker["results"]] == [
         row.total.count for row in page.rows
     ]
     assert client.get("/tracker.csv", {"chapter": "nope"}).status_code == 400
 
-    found = client.get("/search.json", {"q": "leving care"}).json()
+    found = json.loads(client.get("/search.json", {"q": "leving care"}).getvalue())
     shown = client.get("/search/", {"q": "leving care"}).context["results"]
     assert found["count"] == len(shown)
     assert {r["searched"] for r in found["results"]} == {"leaving care"}

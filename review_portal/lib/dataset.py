@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from django.db.models import Count, Max
+from .versions import data_version
 
 NAME = "review-portal"
 TYPES = {
@@ -230,15 +230,6 @@ def build_sqlite(all_tables):
         return path.read_bytes()
 
 
-def fingerprint(models):
-    """Changes whenever a record of `models` is saved or deleted. One query."""
-    querysets = [
-        model.history.order_by().values_list(Max("history_id"), Count("history_id"))
-        for model in models
-    ]
-    return tuple(querysets[0].union(*querysets[1:], all=True))
-
-
 @lru_cache(maxsize=1)
 def _built(key, models, extra, title, description):
     all_tables = tables(list(models), dict(extra))
@@ -252,4 +243,4 @@ def dataset(models, extra_fields=None, *, title="", description=""):
     extra = tuple(
         sorted((extra_fields or {}).items(), key=lambda item: item[0]._meta.label)
     )
-    return _built(fingerprint(models), models, extra, title, description)
+    return _built(data_version(models), models, extra, title, description)

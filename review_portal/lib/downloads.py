@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -31,6 +31,20 @@ from review_portal.lib.lists import (
 
 # Longer filenames are cut to "<name>_filtered": the filters are in the JSON anyway.
 MAX_FILENAME_LENGTH = 120
+# Records read from the database at a time while a download is sent.
+CHUNK_SIZE = 500
+JSON_STYLE = {"ensure_ascii": False, "indent": 2}
+
+
+class AbsoluteBase:
+    """What a column needs of the request: absolute addresses, from a scheme and
+    host read once per download."""
+
+    def __init__(self, request):
+        self.base = request.build_absolute_uri("/").removesuffix("/")
+
+    def build_absolute_uri(self, location):
+        return self.base + location
 
 
 @dataclass(frozen=True)
@@ -112,16 +126,22 @@ def respond(request, download, filterset_class, queryset, extension, tiebreak):
     if problems:
         return problems_response(problems, filterset_class, extension)
     records = in_stable_order(filterset.qs, *tiebreak)
-    rows = [
-        {column.name: column.value(record, request) for column in download.columns}
-        for record in records
-    ]
+    # Absolute addresses from one base, not a build_absolute_uri() per row.
+    base = AbsoluteBase(request)
+    # Read from the database in chunks as the file is sent (prefetching per chunk),
+    # so memory stays flat and the first byte goes at once, whatever the count.
+    rows = (
+        {column.name: column.value(record, base) for column in download.columns}
+        for record in records.iterator(chunk_size=CHUNK_SIZE)
+    )
     disposition = content_disposition_header(
         as_attachment=True, filename=filename(download, filterset, extension)
     )
     if extension == "json":
-        return _json_response(rows, filterset, disposition)
-    return _csv_response(rows, download, disposition)
+        query = applied_query(filterset)
+        filters = {name: query.getlist(name) for name in query}
+        return _streamed_json(filters, rows, disposition)
+    return _streamed_csv(download.columns, rows, disposition)
 
 
 def problems_response(problems, filterset_class, extension):
@@ -142,32 +162,49 @@ def problems_response(problems, filterset_class, extension):
     )
 
 
-def _json_response(rows, filterset, disposition):
-    query = applied_query(filterset)
-    body = {
-        "count": len(rows),
-        "filters": {name: query.getlist(name) for name in query},
-        "results": rows,
-    }
-    return HttpResponse(
-        json.dumps(body, ensure_ascii=False, indent=2),
-        content_type="application/json",
-        headers={"Content-Disposition": disposition},
-    )
+class _Echo:
+    """A file that gives back what is written to it: csv.writer's rows as strings."""
+
+    def write(self, value):
+        return value
 
 
-def _csv_response(rows, download, disposition):
-    response = HttpResponse(
+def _streamed_csv(columns, rows, disposition):
+    writer = csv.writer(_Echo())
+
+    def lines():
+        # A byte order mark, so that Excel reads the file as UTF-8 (“quotes”, £).
+        yield "\ufeff" + writer.writerow([column.name for column in columns])
+        for row in rows:
+            yield writer.writerow([csv_cell(value) for value in row.values()])
+
+    return StreamingHttpResponse(
+        lines(),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": disposition},
     )
-    # A byte order mark, so that Excel reads the file as UTF-8 (“curly quotes”, £).
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([column.name for column in download.columns])
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row.values()])
-    return response
+
+
+def _streamed_json(filters, rows, disposition):
+    """{"filters", "results", "count"}, indented as json.dumps(indent=2) would,
+    written a record at a time: the count comes last, once the records are
+    counted, so that no query counts them first."""
+
+    def chunks():
+        head = json.dumps({"filters": filters}, **JSON_STYLE)
+        yield head[:-2] + ',\n  "results": ['
+        count = 0
+        for row in rows:
+            record = json.dumps(row, **JSON_STYLE).replace("\n", "\n    ")
+            yield ("," if count else "") + "\n    " + record
+            count += 1
+        yield f'\n  ],\n  "count": {count}\n}}'
+
+    return StreamingHttpResponse(
+        chunks(),
+        content_type="application/json",
+        headers={"Content-Disposition": disposition},
+    )
 
 
 def csv_cell(value):
@@ -367,22 +404,8 @@ def rows_response(download, rows, extension, filters):
         filename=f"{download.name}{suffix}"[:MAX_FILENAME_LENGTH] + f".{extension}",
     )
     if extension == "json":
-        body = {"count": len(records), "filters": filters, "results": records}
-        return HttpResponse(
-            json.dumps(body, ensure_ascii=False, indent=2),
-            content_type="application/json",
-            headers={"Content-Disposition": disposition},
-        )
-    response = HttpResponse(
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": disposition},
-    )
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([column.name for column in download.columns])
-    for record in records:
-        writer.writerow([csv_cell(value) for value in record.values()])
-    return response
+        return _streamed_json(filters, records, disposition)
+    return _streamed_csv(download.columns, records, disposition)
 
 
 def rows_page_entry(download, list_url, csv_url, json_url, parameters):

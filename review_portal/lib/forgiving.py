@@ -30,8 +30,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db.models import Max
-
 from .search import (
     KINDS,
     MAX_TERMS,
@@ -40,6 +38,7 @@ from .search import (
     clean_query,
     search,
 )
+from .versions import data_version
 
 # An all-words search with fewer results than this is followed by any-word results.
 FEW = 3
@@ -157,18 +156,6 @@ def _distance(a, b, limit):
     return previous[-1]
 
 
-def _fingerprint():
-    """The newest history row of every searched model: it changes whenever a
-    searched record is saved or deleted. One query."""
-    querysets = [
-        kind.model.history.order_by().values_list(Max("history_id"))
-        for kind in KINDS.values()
-    ]
-    return tuple(row[0] for row in querysets[0].union(*querysets[1:], all=True)) + (
-        len(querysets),
-    )
-
-
 @lru_cache(maxsize=1)
 def _vocabulary_for(fingerprint):
     texts = []
@@ -179,7 +166,7 @@ def _vocabulary_for(fingerprint):
 
 
 def vocabulary():
-    return _vocabulary_for(_fingerprint())
+    return _vocabulary_for(data_version([kind.model for kind in KINDS.values()]))
 
 
 def suggest(query: str) -> str:
