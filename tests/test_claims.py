@@ -3,7 +3,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from recommendations.models import (
     Discrepancy,
@@ -14,6 +14,7 @@ from recommendations.models import (
 )
 from sources import claims
 from sources.models import SourceDocument, StakeholderResponse
+from tests.test_load_review import MINI, copy_of, load, read, snapshot, write
 
 
 def source(published_on=None, precision="day", text=None):
@@ -302,6 +303,52 @@ def test_the_loader_refuses_an_unbacked_claim_naming_file_record_and_field(tmp_p
         error.value
     )
     assert "999" in str(error.value)
+
+
+# Claims the loader refuses, on the mini fixtures: each names the file, record and
+# field of the record whose claim is unbacked, and leaves the database as it was.
+
+
+def position_not_supported(folder):
+    """The update's only position citation no longer says what it supports."""
+    citations = read(folder, "citations.json")
+    for citation in citations:
+        if citation["fields"]["supports"] == "position":
+            citation["fields"]["supports"] = ""
+    write(folder, "citations.json", citations)
+    slug = read(folder, "government_updates.json")[0]["fields"]["slug"]
+    return (
+        f"government_updates.json, record 1 ({slug}), field 'position': "
+        "no citation supports the position"
+    )
+
+
+def person_not_named_in_an_excerpt(folder):
+    events = read(folder, "timeline_events.json")
+    events[0]["fields"]["description"] = "Will Quince welcomed it."
+    write(folder, "timeline_events.json", events)
+    slug = events[0]["fields"]["slug"]
+    return (
+        f"timeline_events.json, record 1 ({slug}), field 'description': "
+        "names Will Quince, whom no excerpt this record cites names"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "spoil", [position_not_supported, person_not_named_in_an_excerpt]
+)
+def test_the_loader_refuses_an_unbacked_claim_and_leaves_the_database_as_it_was(
+    tmp_path, spoil
+):
+    folder = copy_of(MINI, tmp_path)
+    load(fixtures=folder)
+    before = snapshot()
+    message = spoil(folder)
+    with pytest.raises(CommandError) as error:
+        load("--force", "--prune", fixtures=folder)
+    assert message in str(error.value)
+    assert snapshot() == before
 
 
 @pytest.mark.django_db

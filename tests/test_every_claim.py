@@ -189,6 +189,44 @@ def test_the_admin_refuses_a_position_no_citation_supports(
     assert Recommendation.objects.get(pk=recommendation.pk).position == "accepted"
 
 
+def test_the_admin_refuses_a_number_no_cited_excerpt_holds(curator_client, tracked):
+    update = tracked.government_updates.get(slug="second")
+    url = f"/admin/recommendations/governmentupdate/{update.pk}/change/"
+    data = form_data(curator_client.get(url))
+    data["detail"] = "Ministers put £200m into it, about a fifth of the ask."
+    refused = curator_client.post(url, data)
+    assert refused.status_code == 200
+    assertContains(refused, "detail: number(s) 200 in no excerpt this record cites")
+    update.refresh_from_db()
+    assert "200" not in update.detail
+    # Moved to the inference, the arithmetic is ours, labelled as such: saved.
+    data["detail"] = "Ministers put money into it."
+    data["inference"] = "£200m, about a fifth of the ask."
+    assert curator_client.post(url, data).status_code == 302
+
+
+def test_the_admin_refuses_a_person_no_cited_excerpt_names(
+    curator_client, make_event, make_citation, make_source
+):
+    event = make_event(slug="published", title="The report is published")
+    make_citation(
+        slug="published-words",
+        source=make_source(capture="cited"),
+        excerpt="The final report was published today.",
+        timeline_event=event,
+    )
+    url = f"/admin/recommendations/timelineevent/{event.pk}/change/"
+    data = form_data(curator_client.get(url))
+    data["description"] = "Will Quince told MPs the same day."
+    refused = curator_client.post(url, data)
+    assert refused.status_code == 200
+    assertContains(
+        refused, "description: names Will Quince, whom no excerpt this record cites"
+    )
+    event.refresh_from_db()
+    assert event.description == ""
+
+
 def test_the_first_load_is_not_news(db, client):
     load(fixtures=MINI)
     first_load = Recommendation.history.filter(history_change_reason=FIRST_LOAD)
