@@ -2,6 +2,7 @@
 registry of what the portal publishes (the engine is review_portal/lib/history.py)."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import replace
 
 from django import forms
@@ -33,6 +34,7 @@ from review_portal.lib.history import (
 from review_portal.lib.lists import Problem, get_page
 from sources.corrections import accepted_corrections
 from sources.models import (
+    CITATION_TARGETS,
     Citation,
     Commitment,
     Organisation,
@@ -76,18 +78,78 @@ def _recommendation_of(citation):
     return update.recommendation if update else None
 
 
+# Feed titles (Change.headline) name the recommendation first, in plain words.
+GONE = "A recommendation since removed"
+
+
+def _recommendation_title(record):
+    return record.recommendation.title if record.recommendation else GONE
+
+
+def _recommendation_url(record):
+    recommendation = record.recommendation
+    return recommendation.get_absolute_url() if recommendation else ""
+
+
+def _short(text, length=80):
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _citation_subject(citation):
+    recommendation = _recommendation_of(citation)
+    if recommendation is not None:
+        return recommendation.title
+    target = next(
+        (
+            getattr(citation, name)
+            for name in CITATION_TARGETS
+            if getattr(citation, f"{name}_id") and getattr(citation, name)
+        ),
+        None,
+    )
+    if target is None:
+        return "A record since removed"
+    tracked = TRACKED_BY_MODEL.get(type(target))
+    if tracked is None:  # the review itself
+        return str(target)
+    return (tracked.subject(target) if tracked.subject else "") or tracked.title(target)
+
+
+def _citation_noun(citation):
+    source = citation.source
+    return (
+        f"quotation from {source.publisher or source.title}" if source else "quotation"
+    )
+
+
+def _update_words(update):
+    """E.g. "Government position: Accepted. Delivery status: In progress. <detail>"."""
+    parts = []
+    if update.position:
+        parts.append(f"Government position: {update.get_position_display()}.")
+    if update.delivery_status:
+        parts.append(f"Delivery status: {update.get_delivery_status_display()}.")
+    return " ".join([*parts, update.detail])
+
+
 TRACKED = [
     Tracked(
         "recommendation",
         Recommendation,
         title=lambda r: r.title,
         url=_page("recommendations:recommendation_detail"),
+        describe=lambda r: r.summary,
+        phrases=(
+            ("position", "the government's position"),
+            ("delivery_status", "the delivery status"),
+        ),
     ),
     Tracked(
         "chapter",
         Chapter,
         title=lambda r: f"Chapter {r.number}: {r.title}",
         url=_page("recommendations:chapter_detail"),
+        subject=lambda r: f"Chapter {r.number}, {r.title}",
     ),
     Tracked(
         "mission",
@@ -100,6 +162,9 @@ TRACKED = [
         KeyFigure,
         title=lambda r: r.measures,
         url=_anchor("recommendations:keyfigure_list"),
+        subject=lambda r: r.recommendation.title if r.recommendation else "",
+        subject_url=_recommendation_url,
+        noun=lambda r: f"key figure ({_short(r.measures)})" if r.recommendation else "",
     ),
     Tracked(
         "timelineevent",
@@ -116,12 +181,23 @@ TRACKED = [
         ),
         url=_anchor_in("recommendations:recommendation_detail"),
         parent="recommendation",
+        subject=_recommendation_title,
+        noun=lambda r: f"government update ({precise_date(r.date, r.date_precision)})",
+        describe=_update_words,
     ),
     Tracked(
         "discrepancy",
         Discrepancy,
         title=lambda r: r.topic,
         url=_anchor("recommendations:discrepancy_list"),
+        subject=lambda r: r.recommendation.title if r.recommendation else "",
+        subject_url=_recommendation_url,
+        noun=lambda r: (
+            f"disagreement between sources ({_short(r.topic)})"
+            if r.recommendation
+            else ""
+        ),
+        describe=lambda r: r.summary,
     ),
     Tracked(
         "stakeholderresponse",
@@ -131,6 +207,11 @@ TRACKED = [
             f" on the {r.get_moment_display().lower()}"
         ),
         url=_page("sources:stakeholderresponse_detail"),
+        # Named after the recommendations it speaks to where it speaks to any:
+        # see name_responses().
+        subject=lambda r: r.organisation.name if r.organisation else "An organisation",
+        noun=lambda r: f"response on the {r.get_moment_display().lower()}",
+        describe=lambda r: r.summary,
     ),
     Tracked(
         "organisation",
@@ -165,6 +246,12 @@ TRACKED = [
         parent="source",
         # The label of a government update names its recommendation.
         extra_related=("government_update__recommendation",),
+        subject=_citation_subject,
+        subject_url=lambda r: (
+            _recommendation_of(r).get_absolute_url() if _recommendation_of(r) else ""
+        ),
+        noun=_citation_noun,
+        describe=lambda r: f"“{r.excerpt}”",
     ),
     Tracked(
         "commitment",
@@ -175,6 +262,9 @@ TRACKED = [
         ),
         url=_anchor_in("recommendations:recommendation_detail"),
         parent="recommendation",
+        subject=_recommendation_title,
+        noun=lambda r: f"promised date ({precise_date(r.due_on, r.due_precision)})",
+        describe=lambda r: r.promise,
     ),
 ]
 TRACKED_BY_KIND = {tracked.kind: tracked for tracked in TRACKED}
@@ -232,6 +322,50 @@ def page_of_changes(keys, size):
     """The first `size` shown Changes of the `change_keys()` queryset `keys`."""
     window = [(key["record_type"], key["history_id"]) for key in keys[:size]]
     return [change for change in public_changes(window) if change.is_shown]
+
+
+def name_responses(changes, recommendations=None):
+    """`changes` with each change to a response that speaks to recommendations
+    named after them ("Family Help: new response from NSPCC"): those of
+    `recommendations` (a queryset) only, if given. One query, if any is a response.
+
+    The recommendations it speaks to now: a response is usually added first and
+    linked to them in a second save."""
+    ids = {
+        change.record_id
+        for change in changes
+        if change.tracked.kind == "stakeholderresponse"
+    }
+    if not ids:
+        return changes
+    links = Recommendation.responses.through.objects.filter(
+        stakeholderresponse_id__in=ids
+    )
+    if recommendations is not None:
+        links = links.filter(recommendation__in=recommendations)
+    titles = defaultdict(list)
+    for response_id, title in links.order_by("recommendation__title").values_list(
+        "stakeholderresponse_id", "recommendation__title"
+    ):
+        titles[response_id].append(title)
+    return [
+        replace(
+            change,
+            subject=_names(titles[change.record_id]),
+            noun=f"response from {change.subject}",
+        )
+        if change.tracked.kind == "stakeholderresponse" and titles[change.record_id]
+        else change
+        for change in changes
+    ]
+
+
+def _names(titles):
+    if len(titles) == 1:
+        return titles[0]
+    if len(titles) == 2:
+        return f"{titles[0]} and {titles[1]}"
+    return f"{titles[0]} and {len(titles) - 1} other recommendations"
 
 
 class ChangeFilterForm(forms.Form):

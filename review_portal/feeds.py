@@ -1,8 +1,13 @@
 """Atom feeds of the change log: the whole portal's, and a filtered recommendations
 list's (the recommendations matching its filters, with their government updates,
-citations, key figures, discrepancies and the responses to them)."""
+quotations, promised dates, key figures, discrepancies and the responses to them).
 
-from dataclasses import dataclass
+Each entry is titled in plain words with what it is about first ("Family Help:
+new government update (12 March 2024)") and links to the recommendation where it
+concerns one."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Q
@@ -12,9 +17,15 @@ from django.utils.html import escape
 
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Recommendation
-from review_portal.changes import TRACKED_BY_KIND, ChangeFilterForm, page_of_changes
+from review_portal.changes import (
+    TRACKED_BY_KIND,
+    ChangeFilterForm,
+    name_responses,
+    page_of_changes,
+)
 from review_portal.lib.history import Change, change_keys
 from review_portal.lib.lists import applied, applied_query, bind
+from sources.models import Citation
 
 FEED_SIZE = 50
 # Longer values are cut in a feed entry; the record's history page has them whole.
@@ -24,8 +35,10 @@ VALUE_LENGTH = 300
 @dataclass(frozen=True)
 class Entry:
     change: Change
-    link: str  # the record's page, or the change log for a removed record
+    link: str  # the recommendation's (or record's) page, or the change log
     guid: str  # absolute and unique to this change
+    # A government update's quotations: (publisher, excerpt).
+    sources: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -40,22 +53,48 @@ def _cut(text):
     return text if len(text) <= VALUE_LENGTH else text[: VALUE_LENGTH - 1] + "…"
 
 
-def entry_html(change):
-    """The entry's summary, as HTML: what changed, old → new, and by whom."""
-    lines = [escape(change.summary) + "."]
-    for field in change.fields:
-        if field.is_many:
-            parts = []
-            if field.added:
-                parts.append("added " + "; ".join(field.added))
-            if field.removed:
-                parts.append("removed " + "; ".join(field.removed))
-            lines.append(escape(f"{field.label}: {', '.join(parts)}."))
-        else:
-            old, new = _cut(field.old) or "(empty)", _cut(field.new) or "(empty)"
-            lines.append(escape(f"{field.label}: {old} → {new}"))
-    lines.append(escape(change.who) + ".")
-    return "".join(f"<p>{line}</p>" for line in lines)
+def entry_html(change, sources=()):
+    """The entry's content, as HTML: what happened (with its date and source where
+    it is a position or status change), what an added record says, what an edit
+    changed (old → new), a government update's sources, and who recorded it."""
+    lines = []
+    if change.event:
+        lines.append(change.event + ".")
+    if change.description:
+        lines.append(_cut(change.description))
+    if not change.event:
+        for field_change in change.fields:
+            if field_change.is_many:
+                parts = []
+                if field_change.added:
+                    parts.append("added " + "; ".join(field_change.added))
+                if field_change.removed:
+                    parts.append("removed " + "; ".join(field_change.removed))
+                lines.append(f"{field_change.label}: {', '.join(parts)}.")
+            else:
+                old = _cut(field_change.old) or "(empty)"
+                new = _cut(field_change.new) or "(empty)"
+                lines.append(f"{field_change.label}: {old} → {new}")
+    for publisher, excerpt in sources:
+        lines.append(f"Source: {publisher}: “{_cut(excerpt)}”")
+    lines.append(change.who + ".")
+    return "".join(f"<p>{escape(line)}</p>" for line in lines)
+
+
+def update_sources(changes):
+    """{government update id: [(publisher, excerpt)]} for the updates among
+    `changes`: their quotations now. One query, if there is any update."""
+    ids = {c.record_id for c in changes if c.tracked.kind == "governmentupdate"}
+    sources = defaultdict(list)
+    if ids:
+        for citation in Citation.objects.with_source().filter(
+            government_update_id__in=ids
+        ):
+            source = citation.source
+            sources[citation.government_update_id].append(
+                (source.publisher or source.title, citation.excerpt)
+            )
+    return sources
 
 
 class ChangeFeed(Feed):
@@ -73,18 +112,30 @@ class ChangeFeed(Feed):
             request,
             title="What's changed on the Review Portal",
             link=reverse("change_list") + (f"?{query.urlencode()}" if query else ""),
-            keys=change_keys(**form.selection()),
+            # A quotation behind a government update is part of the update's
+            # entry, which names its source.
+            keys=change_keys(
+                **form.selection(),
+                scope={"citation": Q(government_update__isnull=True)},
+            ),
         )
 
-    def page(self, request, *, title, link, keys):
+    def page(self, request, *, title, link, keys, recommendations=None):
         change_log = request.build_absolute_uri(reverse("change_list"))
+        changes = name_responses(page_of_changes(keys, FEED_SIZE), recommendations)
+        sources = update_sources(changes)
         entries = [
             Entry(
                 change,
-                link=change.url or f"{change_log}#{change.anchor}",
+                link=change.subject_url
+                or change.url
+                or f"{change_log}#{change.anchor}",
                 guid=f"{change_log}#{change.anchor}",
+                sources=sources.get(change.record_id, [])
+                if change.tracked.kind == "governmentupdate"
+                else [],
             )
-            for change in page_of_changes(keys, FEED_SIZE)
+            for change in changes
         ]
         return FeedPage(title, link, request.get_full_path(), entries)
 
@@ -107,10 +158,10 @@ class ChangeFeed(Feed):
         return obj.entries
 
     def item_title(self, item):
-        return item.change.summary
+        return item.change.headline
 
     def item_description(self, item):
-        return entry_html(item.change)
+        return entry_html(item.change, item.sources)
 
     def item_link(self, item):
         return item.link
@@ -138,6 +189,7 @@ RECOMMENDATION_KINDS = {
     "citation": "recommendation_id",
     "keyfigure": "recommendation_id",
     "discrepancy": "recommendation_id",
+    "commitment": "recommendation_id",
     "stakeholderresponse": None,  # many-to-many: see recommendation_scope()
 }
 
@@ -147,7 +199,8 @@ def recommendation_scope(recommendations):
     a queryset of them, or to anything about a recommendation if it is None.
 
     Historical records keep the foreign keys they had; responses are matched on
-    the recommendations they speak to now."""
+    the recommendations they speak to now. A quotation behind a government update
+    is not matched: it is part of that update, whose entry names its source."""
     scope = {}
     for kind, column in RECOMMENDATION_KINDS.items():
         if kind == "recommendation":
@@ -192,11 +245,13 @@ class RecommendationChangeFeed(ChangeFeed):
                 [TRACKED_BY_KIND[kind] for kind in RECOMMENDATION_KINDS],
                 scope=recommendation_scope(matching),
             ),
+            recommendations=matching,
         )
 
     def subtitle(self, obj):
         return (
             "Recommendations of the Independent Review of Children's Social Care "
             "added, edited and removed on the Review Portal, with their government "
-            "updates, quotations, key figures, discrepancies and responses."
+            "updates, promised dates, quotations, key figures, discrepancies and "
+            "responses."
         )

@@ -217,7 +217,7 @@ def test_change_feed_is_atom_and_lists_a_change_once_made(client, make_recommend
 
     assert len(after) == len(before) + 1
     newest = after[0]
-    assert titles([newest]) == ["Recommendation “Family Help” edited: Summary"]
+    assert titles([newest]) == ["Family Help: summary edited"]
     assert newest.find(f"{ATOM}link").get("href") == (
         "http://testserver/recommendations/recommendation-1/"
     )
@@ -268,7 +268,7 @@ def test_filtered_recommendation_feed_has_only_the_matching_recommendations(
 
     listed = " ".join(titles(entries))
     assert "In chapter one" in listed
-    assert "Government update of 2 February 2023" in listed
+    assert "In chapter one: new government update (2 February 2023)" in listed
     assert "In chapter two" not in listed
     assert "In chapter two" in " ".join(titles(every))
     # Chapters are not recommendations: the whole portal's feed has them.

@@ -122,7 +122,11 @@ def test_a_position_change_is_a_public_event_naming_date_and_source(
     assertContains(client.get("/changes/"), event)
     assertContains(client.get(f"/recommendations/{tracked.slug}/history/"), event)
     feed = client.get("/changes/feed/").content.decode()
-    assert f"{event}: “Care for every child”" in feed
+    assert (
+        "<title>Care for every child: the government's position changed from "
+        "Rejected to Accepted</title>"
+    ) in feed
+    assert event in feed
 
 
 def test_the_page_quotes_the_words_behind_position_and_status_and_whose_they_are(
@@ -280,9 +284,26 @@ def test_a_changed_on_that_is_not_a_date_is_refused_by_name(db, tmp_path):
     assert not Recommendation.objects.exists()
 
 
-def test_feed_entries_name_the_recommendation_a_quotation_concerns(client, tracked):
+def test_feed_entries_name_the_recommendation_a_quotation_concerns(
+    client, tracked, make_citation
+):
+    news = tracked.government_updates.get(slug="second").citations.first().source
+    make_citation(
+        slug="direct-words",
+        source=news,
+        excerpt="A direct quotation.",
+        recommendation=tracked,
+    )
     feed = client.get("/changes/feed/").content.decode()
-    assert "<title>Citation “A source's words on “Care for every child”” added" in feed
+    assert (
+        "<title>Care for every child: new quotation from Community Care</title>" in feed
+    )
+    # A quotation behind a government update is part of the update's entry.
+    assert (
+        "<title>Care for every child: new government update (1 March 2024)</title>"
+        in feed
+    )
+    assert "Source: Community Care: “Ministers said they would not do it.”" in feed
 
 
 # The claims check on a citation's own admin page: a change or a deletion there may

@@ -62,6 +62,20 @@ class Tracked:
     parent: str = ""
     # Joined with each historical record, beyond the public foreign keys.
     extra_related: tuple[str, ...] = ()
+    # For feed titles (Change.headline), which name what a change is about first:
+    # `subject` gives it (a government update: its recommendation's title), and
+    # `noun` the record as a part of it ("government update (12 March 2024)").
+    # Without them, a record is its own subject.
+    subject: Callable[[models.Model], str] | None = None
+    noun: Callable[[models.Model], str] | None = None
+    # The subject's page, where a feed entry links when the record has no page
+    # of its own on it (a quotation: its recommendation's, not its source's).
+    subject_url: Callable[[models.Model], str] | None = None
+    # What an added record says, in a sentence or two, for a feed entry.
+    describe: Callable[[models.Model], str] | None = None
+    # Fields whose change is told "<phrase> changed from <old> to <new>":
+    # (field name, phrase) pairs, e.g. ("position", "the government's position").
+    phrases: tuple[tuple[str, str], ...] = ()
 
     @property
     def fields(self):
@@ -119,6 +133,7 @@ class FieldChange:
     # For many-to-many fields: the labels of the records linked and unlinked.
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    name: str = ""  # the model field's
 
     @property
     def is_many(self):
@@ -142,6 +157,12 @@ class Change:
     # What happened, in words, when the registry's owner says more than the
     # fields do (e.g. a position that changed because of a government update).
     event: str = ""
+    record_id: int | None = None  # the record's primary key
+    # See Tracked.subject, .noun, .subject_url and .describe.
+    subject: str = ""
+    noun: str = ""
+    subject_url: str = ""
+    description: str = ""
 
     @property
     def anchor(self):
@@ -173,6 +194,48 @@ class Change:
             return f"{self.event}: “{self.title}”"
         what = f"{self.tracked.label} “{self.title}” {self.action}"
         return f"{what}: {self.field_labels}" if self.fields else what
+
+    @property
+    def headline(self):
+        """One line in plain words, for a feed entry's title: what the change is
+        about first, then what happened, e.g. "Family Help: summary edited" or
+        "Family Help: new government update (12 March 2024)". No quotation marks:
+        the names are data, and may hold their own."""
+        return f"{self.subject or self.title}: {self.what_happened}"
+
+    @property
+    def what_happened(self):
+        if self.noun:
+            if self.action == "added":
+                return f"new {self.noun}"
+            if self.action == "removed" or not self.fields:
+                return f"{self.noun} {self.action}"
+            return f"{_lower_list(self.fields)} of the {self.noun} edited"
+        if self.action == "added":
+            return "added to the portal"
+        if self.action == "removed":
+            return "removed from the portal"
+        phrases = dict(self.tracked.phrases)
+        told = [
+            f"{phrases[change.name]} changed from {change.old} to {change.new}"
+            if change.old
+            else f"{phrases[change.name]} is now {change.new}"
+            for change in self.fields
+            if change.name in phrases
+        ]
+        others = [change for change in self.fields if change.name not in phrases]
+        if others:
+            told.append(f"{_lower_list(others)} edited")
+        return "; ".join(told) or "edited"
+
+
+def _lower_list(changes):
+    """The fields' labels in lower case, as words: e.g. summary, confidence and
+    missions."""
+    labels = [change.label[:1].lower() + change.label[1:] for change in changes]
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
 
 
 def display_value(tracked, name, value):
@@ -224,6 +287,7 @@ def _load_kind(tracked, ids):
             fields = _diff(tracked, previous, record, links)
         action = {"+": "added", "~": "edited", "-": "removed"}[record.history_type]
         is_gone = record.history_type == "-" or record.current_slug is None
+        is_added = action == "added"
         changes.append(
             Change(
                 tracked=tracked,
@@ -240,6 +304,13 @@ def _load_kind(tracked, ids):
                 fields=fields,
                 has_previous=previous is not None,
                 reason=record.history_change_reason or "",
+                record_id=record.id,
+                subject=tracked.subject(record) if tracked.subject else "",
+                noun=tracked.noun(record) if tracked.noun else "",
+                subject_url=tracked.subject_url(record) if tracked.subject_url else "",
+                description=tracked.describe(record)
+                if is_added and tracked.describe
+                else "",
             )
         )
     return changes
@@ -314,6 +385,7 @@ def _diff(tracked, previous, record, links):
                     tracked.field_label(name),
                     old=display_value(tracked, name, old),
                     new=display_value(tracked, name, new),
+                    name=name,
                 )
             )
         elif name in tracked.m2m_fields:
@@ -325,6 +397,7 @@ def _diff(tracked, previous, record, links):
                         tracked.field_label(name),
                         added=sorted(new[pk] for pk in new.keys() - old.keys()),
                         removed=sorted(old[pk] for pk in old.keys() - new.keys()),
+                        name=name,
                     )
                 )
     return fields
