@@ -132,6 +132,11 @@ def _update_words(update):
     return " ".join([*parts, update.detail])
 
 
+def _commitment_date(commitment):
+    update = commitment.government_update
+    return update.date if update else None
+
+
 TRACKED = [
     Tracked(
         "recommendation",
@@ -171,6 +176,7 @@ TRACKED = [
         TimelineEvent,
         title=lambda r: r.title,
         url=_anchor("recommendations:timelineevent_list"),
+        happened_on=lambda r: r.date,
     ),
     Tracked(
         "governmentupdate",
@@ -183,6 +189,7 @@ TRACKED = [
         parent="recommendation",
         subject=_recommendation_title,
         noun=lambda r: f"government update ({precise_date(r.date, r.date_precision)})",
+        happened_on=lambda r: r.date,
         describe=_update_words,
     ),
     Tracked(
@@ -211,6 +218,7 @@ TRACKED = [
         # see name_responses().
         subject=lambda r: r.organisation.name if r.organisation else "An organisation",
         noun=lambda r: f"response on the {r.get_moment_display().lower()}",
+        happened_on=lambda r: r.responded_on,
         describe=lambda r: r.summary,
     ),
     Tracked(
@@ -224,12 +232,14 @@ TRACKED = [
         SourceDocument,
         title=lambda r: r.title,
         url=_page("sources:sourcedocument_detail"),
+        happened_on=lambda r: r.published_on,
     ),
     Tracked(
         "publication",
         Publication,
         title=lambda r: r.title,
         url=_anchor("sources:publication_list"),
+        happened_on=lambda r: r.published_on,
     ),
     Tracked(
         "citation",
@@ -264,6 +274,7 @@ TRACKED = [
         parent="recommendation",
         subject=_recommendation_title,
         noun=lambda r: f"promised date ({precise_date(r.due_on, r.due_precision)})",
+        happened_on=_commitment_date,
         describe=lambda r: r.promise,
     ),
 ]
@@ -290,11 +301,21 @@ def public_changes(keys):
             ).prefetch_related(Prefetch("citations", Citation.objects.with_source()))
         }
     return [
-        replace(change, event=tracking_event(change, updates))
+        replace(
+            change,
+            event=tracking_event(change, updates),
+            happened_on=_update_date(change, updates),
+        )
         if change.reason.startswith(TRACKING_REASON.strip()) and change.fields
         else change
         for change in changes
     ]
+
+
+def _update_date(change, updates):
+    # When the change happened: the date of the update that made it.
+    update = updates.get(change.reason.removeprefix(TRACKING_REASON))
+    return update.date if update is not None else None
 
 
 def tracking_event(change, updates):

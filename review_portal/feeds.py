@@ -3,9 +3,12 @@ list's (the recommendations matching its filters, with their government updates,
 quotations, promised dates, key figures, discrepancies and the responses to them).
 
 Each entry is titled in plain words with what it is about first ("Family Help:
-new government update (12 March 2024)") and links to the recommendation where it
-concerns one."""
+new government update (12 March 2024)"), links to the recommendation where it
+concerns one, and carries two dates: `published`, when it happened (a government
+update's or a response's own date, where it has one), and `updated`, when the
+portal recorded it."""
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -97,6 +100,11 @@ def update_sources(changes):
     return sources
 
 
+def at_midnight(day):
+    # A date as Atom's date-time: the day's start, UTC, as load_review dates rows.
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+
+
 class ChangeFeed(Feed):
     """/changes/feed/: the newest changes to every public record. Takes the change
     log's filters (type, since, until); a bad value is left out."""
@@ -170,9 +178,12 @@ class ChangeFeed(Feed):
         return item.guid
 
     def item_pubdate(self, item):
-        return item.change.date
+        # When it happened: the record's own date where it has one.
+        happened_on = item.change.happened_on
+        return at_midnight(happened_on) if happened_on else item.change.date
 
     def item_updateddate(self, item):
+        # When the portal recorded it.
         return item.change.date
 
     def item_author_name(self, item):

@@ -1,5 +1,5 @@
 """The Atom feeds of changes: entries titled in plain words with the recommendation
-first."""
+first, dated when it happened and when it was recorded."""
 
 import datetime
 import re
@@ -7,6 +7,13 @@ import re
 import pytest
 
 from tests.test_changes import ATOM, atom, edit, titles
+
+
+def dates(entry):
+    return (
+        datetime.datetime.fromisoformat(entry.find(f"{ATOM}published").text),
+        datetime.datetime.fromisoformat(entry.find(f"{ATOM}updated").text),
+    )
 
 
 def by_title(entries, title):
@@ -90,3 +97,35 @@ def test_a_quotation_is_named_after_the_recommendation_it_concerns(
         .get("href")
         == "http://testserver/recommendations/recommendation-1/"
     )
+
+
+def test_an_entry_is_published_when_it_happened_and_updated_when_recorded(
+    client, family_help, make_response
+):
+    response = make_response(responded_on=datetime.date(2022, 6, 1))
+    response.recommendations.add(family_help)
+    edit(family_help, summary="Edited.")
+    recorded = {
+        history.history_id: history.history_date
+        for history in family_help.history.all()
+    }
+
+    _root, entries = atom(client.get("/changes/feed/"))
+
+    update = by_title(entries, "Family Help: new government update (2 February 2025)")
+    change = by_title(
+        entries,
+        "Family Help: the government's position changed from Partially accepted "
+        "to Rejected",
+    )
+    for entry in [update, change]:
+        published, updated = dates(entry)
+        assert published == datetime.datetime(2025, 2, 2, tzinfo=datetime.UTC)
+        assert updated > published  # recorded today
+    change_id = int(change.find(f"{ATOM}id").text.rsplit("-", 1)[1])
+    assert dates(change)[1] == recorded[change_id]
+    new_response = by_title(entries, "Family Help: new response from An organisation")
+    assert dates(new_response)[0] == datetime.datetime(2022, 6, 1, tzinfo=datetime.UTC)
+    # An edit happened when it was recorded.
+    published, updated = dates(by_title(entries, "Family Help: summary edited"))
+    assert published == updated

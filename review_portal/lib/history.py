@@ -71,6 +71,9 @@ class Tracked:
     # The subject's page, where a feed entry links when the record has no page
     # of its own on it (a quotation: its recommendation's, not its source's).
     subject_url: Callable[[models.Model], str] | None = None
+    # The record's own date (a government update's, a response's), if it has one:
+    # when an addition happened, as against when the history recorded it.
+    happened_on: Callable[[models.Model], datetime.date | None] | None = None
     # What an added record says, in a sentence or two, for a feed entry.
     describe: Callable[[models.Model], str] | None = None
     # Fields whose change is told "<phrase> changed from <old> to <new>":
@@ -158,10 +161,11 @@ class Change:
     # fields do (e.g. a position that changed because of a government update).
     event: str = ""
     record_id: int | None = None  # the record's primary key
-    # See Tracked.subject, .noun, .subject_url and .describe.
+    # See Tracked.subject, .noun, .subject_url, .happened_on and .describe.
     subject: str = ""
     noun: str = ""
     subject_url: str = ""
+    happened_on: datetime.date | None = None
     description: str = ""
 
     @property
@@ -308,6 +312,9 @@ def _load_kind(tracked, ids):
                 subject=tracked.subject(record) if tracked.subject else "",
                 noun=tracked.noun(record) if tracked.noun else "",
                 subject_url=tracked.subject_url(record) if tracked.subject_url else "",
+                happened_on=tracked.happened_on(record)
+                if is_added and tracked.happened_on
+                else None,
                 description=tracked.describe(record)
                 if is_added and tracked.describe
                 else "",
