@@ -2,7 +2,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -127,16 +127,20 @@ class Review(NaturalSlugMixin, Curated):
 
 class NumberedQuerySet(CuratedQuerySet):
     def with_counts(self):
-        """Each with `n_recommendations`, in number order. Django drops
-        Meta.ordering from GROUP BY queries, so they are ordered again."""
-        # Recommendations only, as the lists count them (How we track, "How we
-        # count"): not umbrellas, topics or the conclusion.
-        return self.annotate(
-            n_recommendations=Count(
-                "recommendations",
-                filter=Q(recommendations__kind=RecommendationKind.RECOMMENDATION),
-            )
-        ).order_by("number")
+        """Each with `n_recommendations`: how many recommendations it holds, as the
+        lists count them (Recommendation.objects.counted()), from a subquery of the
+        same query."""
+        # The recommendation's field that points here: chapter, or missions.
+        link = self.model._meta.get_field("recommendations").field.name
+        counted = (
+            Recommendation.objects.counted()
+            .filter(**{link: OuterRef("pk")})
+            .order_by()
+            .values(link)
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(n_recommendations=Coalesce(Subquery(counted), 0))
 
 
 class Chapter(NaturalSlugMixin, Curated):
@@ -259,6 +263,11 @@ class RecommendationQuerySet(CuratedQuerySet):
             .values("n")
         )
         return self.annotate(response_count=Coalesce(Subquery(links), 0))
+
+    def counted(self):
+        """The records that lists and counts count by default: recommendations, not
+        umbrellas, topics or the report's conclusion (README, "How we count")."""
+        return self.filter(kind=RecommendationKind.RECOMMENDATION)
 
     def absorbing(self, slug):
         """The record that a duplicate with this slug was merged into, if any. The

@@ -362,7 +362,7 @@ def breakdown(chapters) -> Breakdown:
     confidence, chapter basis, position and delivery status, from one grouped query.
     `chapters` are the review's chapters, in order."""
     rows = (
-        Recommendation.objects.filter(kind=RecommendationKind.RECOMMENDATION)
+        Recommendation.objects.counted()
         .values_list(
             "chapter_id", "confidence", "chapter_basis", "position", "delivery_status"
         )
@@ -423,9 +423,7 @@ def breakdown(chapters) -> Breakdown:
 def position_tallies() -> list[Tally]:
     """How many recommendations hold each position now, in one grouped query."""
     rows = (
-        Recommendation.objects.filter(kind=RecommendationKind.RECOMMENDATION)
-        .values_list("position")
-        .annotate(n=Count("pk"))
+        Recommendation.objects.counted().values_list("position").annotate(n=Count("pk"))
     )
     counts = Counter(dict(rows.order_by()))
     return tallies(definitions(Position, POSITION_DEFINITIONS), counts, "position")

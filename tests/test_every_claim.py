@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from pytest_django.asserts import assertContains, assertNotContains
 
-from recommendations.models import GovernmentUpdate, Recommendation
+from recommendations.models import Chapter, GovernmentUpdate, Mission, Recommendation
 from review_portal.lib.curation import FIRST_LOAD
 from sources.models import Citation
 from tests.test_curation import form_data
@@ -158,6 +158,21 @@ def test_lists_count_recommendations_unless_other_kinds_are_chosen(
     assert client.get("/recommendations/").context["paginator"].count == 1
     both = client.get("/recommendations/?kind=recommendation&kind=umbrella")
     assert both.context["paginator"].count == 2
+
+
+def test_chapters_and_missions_count_recommendations_not_the_other_kinds(
+    make_recommendation, make_chapter, mission
+):
+    empty = make_chapter(slug="empty")
+    make_recommendation(slug="one").missions.add(mission)
+    make_recommendation(slug="group", kind="umbrella").missions.add(mission)
+    make_recommendation(slug="a-topic", kind="topic")
+    assert list(Recommendation.objects.counted().values_list("slug", flat=True)) == [
+        "one"
+    ]
+    counts = {c.slug: c.n_recommendations for c in Chapter.objects.with_counts()}
+    assert counts == {"chapter-one": 1, empty.slug: 0}
+    assert [m.n_recommendations for m in Mission.objects.with_counts()] == [1]
 
 
 def test_the_admin_refuses_a_position_no_citation_supports(
