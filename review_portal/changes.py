@@ -3,16 +3,17 @@ registry of what the portal publishes (the engine is review_portal/lib/history.p
 
 import datetime
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.generic import DetailView
 
+from recommendations.filters import RecommendationFilter
 from recommendations.models import (
     TRACKING_REASON,
     Chapter,
@@ -31,7 +32,7 @@ from review_portal.lib.history import (
     format_day,
     load_changes,
 )
-from review_portal.lib.lists import Problem, get_page
+from review_portal.lib.lists import Problem, applied, applied_query, bind, get_page
 from sources.corrections import accepted_corrections
 from sources.models import (
     CITATION_TARGETS,
@@ -339,9 +340,9 @@ def tracking_event(change, updates):
     return text
 
 
-def page_of_changes(keys, size):
-    """The first `size` shown Changes of the `change_keys()` queryset `keys`."""
-    window = [(key["record_type"], key["history_id"]) for key in keys[:size]]
+def shown_changes(keys):
+    """The shown Changes of a slice of a `change_keys()` queryset."""
+    window = [(key["record_type"], key["history_id"]) for key in keys]
     return [change for change in public_changes(window) if change.is_shown]
 
 
@@ -387,6 +388,111 @@ def _names(titles):
     if len(titles) == 2:
         return f"{titles[0]} and {titles[1]}"
     return f"{titles[0]} and {len(titles) - 1} other recommendations"
+
+
+# The kinds that concern recommendations, and how each is tied to them: the kinds
+# of the recommendations' feed, and of the change log filtered like their list.
+RECOMMENDATION_KINDS = {
+    "recommendation": "id",
+    "governmentupdate": "recommendation_id",
+    "citation": "recommendation_id",
+    "keyfigure": "recommendation_id",
+    "discrepancy": "recommendation_id",
+    "commitment": "recommendation_id",
+    "stakeholderresponse": None,  # many-to-many: see recommendation_scope()
+}
+
+
+def recommendation_scope(recommendations):
+    """{kind: Q} narrowing each kind's history to what concerns `recommendations`,
+    a queryset of them, or to anything about a recommendation if it is None.
+
+    Historical records keep the foreign keys they had; responses are matched on
+    the recommendations they speak to now. A quotation behind a government update
+    is not matched: it is part of that update, whose entry names its source."""
+    scope = {}
+    for kind, column in RECOMMENDATION_KINDS.items():
+        if kind == "recommendation":
+            scope[kind] = Q() if recommendations is None else Q(id__in=recommendations)
+        elif kind == "stakeholderresponse":
+            links = Recommendation.responses.through.objects.all()
+            if recommendations is not None:
+                links = links.filter(recommendation__in=recommendations)
+            scope[kind] = Q(id__in=links.values("stakeholderresponse_id"))
+        elif recommendations is None:
+            scope[kind] = Q(**{f"{column}__isnull": False})
+        else:
+            scope[kind] = Q(**{f"{column}__in": recommendations})
+    return scope
+
+
+@dataclass
+class Selection:
+    """What a change log or feed address asks for: the changes (`keys`, a
+    change_keys() queryset to slice), the canonical query string of the filters it
+    could use, and what it could not."""
+
+    keys: QuerySet
+    query: QueryDict
+    problems: list[Problem]
+    form: "ChangeFilterForm"
+    # The recommendation list's filters applied, and the recommendations they
+    # match (None without any).
+    recommendation_filters: list
+    recommendations: QuerySet | None
+
+
+def select_changes(data, *, recommendations_only=False, fold_quotations=False):
+    """The changes that the query string `data` asks for: the change log's filters
+    (type, since, until) and the recommendations list's (chapter, mission,
+    organisation…). With any of the latter, or `recommendations_only`, only the
+    changes that concern recommendations (RECOMMENDATION_KINDS), those matching.
+
+    `fold_quotations`: leave out the quotations behind government updates (as the
+    feeds do: the update's entry names its sources)."""
+    form = ChangeFilterForm(data)
+    form.is_valid()
+    problems = form.problems()
+    filterset, bad = bind(
+        RecommendationFilter, data, queryset=Recommendation.objects.all()
+    )
+    filterset.is_valid()  # bind() left out what is invalid: this is True
+    # One anchor for them on the change log, which has no form field for them.
+    problems += [Problem("recommendations", p.label, p.reason) for p in bad]
+    values = applied(filterset)
+    selection = form.selection()
+    query = form.applied_query()
+    recommendations = None
+    if values or recommendations_only:
+        recommendations = filterset.qs.order_by().values("pk") if values else None
+        kinds = [t for t in selection["trackeds"] if t.kind in RECOMMENDATION_KINDS]
+        if not kinds:
+            problems.append(
+                Problem(
+                    "type",
+                    form.fields["type"].label,
+                    "only changes that concern recommendations can be shown with "
+                    "the recommendations' filters, so this was left out",
+                )
+            )
+            query.pop("type", None)
+            kinds = [TRACKED_BY_KIND[kind] for kind in RECOMMENDATION_KINDS]
+        selection["trackeds"] = kinds
+        selection["scope"] = recommendation_scope(recommendations)
+        recommendation_query = applied_query(filterset, values)
+        recommendation_query.pop("sort", None)
+        for name in recommendation_query:
+            query.setlist(name, recommendation_query.getlist(name))
+    elif fold_quotations:
+        selection["scope"] = {"citation": Q(government_update__isnull=True)}
+    return Selection(
+        keys=change_keys(**selection),
+        query=query,
+        problems=problems,
+        form=form,
+        recommendation_filters=values,
+        recommendations=recommendations,
+    )
 
 
 class ChangeFilterForm(forms.Form):
@@ -441,26 +547,33 @@ class ChangeFilterForm(forms.Form):
 
 
 def change_list(request):
-    form = ChangeFilterForm(request.GET)
-    form.is_valid()
-    problems = form.problems()
-    paginator = Paginator(change_keys(**form.selection()), PAGE_SIZE)
+    selection = select_changes(request.GET)
+    problems = selection.problems
+    paginator = Paginator(selection.keys, PAGE_SIZE)
     page, problem = get_page(paginator, request.GET.get("page"))
     if problem:
         problems.append(problem)
-    keys = [(key["record_type"], key["history_id"]) for key in page.object_list]
+    without_recommendations = selection.form.applied_query().urlencode()
     return render(
         request,
         "changes.html",
         {
-            "form": form,
+            "form": selection.form,
             "problems": problems,
             "page_obj": page,
             "page_range": paginator.get_elided_page_range(page.number),
             # A page can show fewer than PAGE_SIZE: saves that changed no public
             # field are counted by the paginator but not shown.
-            "changes": [change for change in public_changes(keys) if change.is_shown],
-            "applied_query": form.applied_query().urlencode(),
+            "changes": shown_changes(page.object_list),
+            "applied_query": selection.query.urlencode(),
+            "recommendation_filters": selection.recommendation_filters,
+            "recommendation_query": [
+                (name, value)
+                for name in selection.query
+                if name not in selection.form.fields
+                for value in selection.query.getlist(name)
+            ],
+            "without_recommendations": without_recommendations,
         },
     )
 

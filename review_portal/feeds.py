@@ -6,33 +6,47 @@ Each entry is titled in plain words with what it is about first ("Family Help:
 new government update (12 March 2024)"), links to the recommendation where it
 concerns one, and carries two dates: `published`, when it happened (a government
 update's or a response's own date, where it has one), and `updated`, when the
-portal recorded it."""
+portal recorded it. Feeds are paged as RFC 5005 says (`?page=N`, 50 entries a page,
+links to the first, previous, next and last pages); their `alternate` link is the
+change log, /changes/, with the same filters."""
 
 import datetime
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Q
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotFound
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from recommendations.filters import RecommendationFilter
-from recommendations.models import Recommendation
-from review_portal.changes import (
-    TRACKED_BY_KIND,
-    ChangeFilterForm,
-    name_responses,
-    page_of_changes,
-)
-from review_portal.lib.history import Change, change_keys
-from review_portal.lib.lists import applied, applied_query, bind
+from review_portal.changes import name_responses, select_changes, shown_changes
+from review_portal.lib.history import Change
+from review_portal.lib.lists import quoted
 from sources.models import Citation
 
 FEED_SIZE = 50
 # Longer values are cut in a feed entry; the record's history page has them whole.
 VALUE_LENGTH = 300
+# A page number as the feed writes it: no sign, no leading zero, and short enough
+# that int() never sees thousands of digits.
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
+
+
+class PagedAtom1Feed(Atom1Feed):
+    """Atom with the feed-level links of RFC 5005's paged feeds: first, previous,
+    next and last (each present where there is such a page)."""
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        for rel, href in self.feed["paging"].items():
+            handler.addQuickElement("link", "", {"rel": rel, "href": href})
+
+
+class NoSuchPage(Exception):
+    """A page number the feed does not have: answered 404, with why, in words."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +61,10 @@ class Entry:
 @dataclass(frozen=True)
 class FeedPage:
     title: str
-    link: str
-    feed_url: str
+    link: str  # the change log, with the same filters
+    feed_url: str  # this page
+    guid: str  # the feed's first page, the same on every page
+    paging: dict[str, str]
     entries: list[Entry]
 
 
@@ -100,6 +116,20 @@ def update_sources(changes):
     return sources
 
 
+def page_number(value, paginator, first_page):
+    """The page `value` names, or NoSuchPage saying why not."""
+    if value in (None, "", "1"):
+        return 1
+    count = paginator.num_pages
+    pages = f"{count} page" + ("" if count == 1 else "s")
+    if PAGE_NUMBER.fullmatch(value) and int(value) <= count:
+        return int(value)
+    raise NoSuchPage(
+        f"This feed has no page “{quoted(value)}”. It has {pages}, numbered from 1; "
+        f"the first is {first_page}\n"
+    )
+
+
 def at_midnight(day):
     # A date as Atom's date-time: the day's start, UTC, as load_review dates rows.
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
@@ -107,31 +137,55 @@ def at_midnight(day):
 
 class ChangeFeed(Feed):
     """/changes/feed/: the newest changes to every public record. Takes the change
-    log's filters (type, since, until); a bad value is left out."""
+    log's filters (type, since, until), and the recommendations list's (then only
+    the changes that concern the matching recommendations); a bad value is left out,
+    a bad page number is a 404."""
 
-    feed_type = Atom1Feed
+    feed_type = PagedAtom1Feed
     author_name = "The Review Portal"
+    url_name = "change_feed"
+    recommendations_only = False
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except NoSuchPage as problem:
+            return HttpResponseNotFound(
+                str(problem), content_type="text/plain; charset=utf-8"
+            )
 
     def get_object(self, request):
-        form = ChangeFilterForm(request.GET)
-        form.is_valid()
-        query = form.applied_query()
-        return self.page(
-            request,
-            title="What's changed on the Review Portal",
-            link=reverse("change_list") + (f"?{query.urlencode()}" if query else ""),
-            # A quotation behind a government update is part of the update's
-            # entry, which names its source.
-            keys=change_keys(
-                **form.selection(),
-                scope={"citation": Q(government_update__isnull=True)},
-            ),
+        selection = select_changes(
+            request.GET,
+            recommendations_only=self.recommendations_only,
+            fold_quotations=True,
         )
+        base = reverse(self.url_name)
 
-    def page(self, request, *, title, link, keys, recommendations=None):
-        change_log = request.build_absolute_uri(reverse("change_list"))
-        changes = name_responses(page_of_changes(keys, FEED_SIZE), recommendations)
+        def address(number):
+            query = selection.query.copy()
+            if number > 1:
+                query["page"] = str(number)
+            return request.build_absolute_uri(
+                base + (f"?{query.urlencode()}" if query else "")
+            )
+
+        paginator = Paginator(selection.keys, FEED_SIZE)
+        page = paginator.page(
+            page_number(request.GET.get("page"), paginator, address(1))
+        )
+        paging = {"first": address(1)}
+        if page.has_previous():
+            paging["previous"] = address(page.previous_page_number())
+        if page.has_next():
+            paging["next"] = address(page.next_page_number())
+        paging["last"] = address(paginator.num_pages)
+
+        changes = name_responses(
+            shown_changes(page.object_list), selection.recommendations
+        )
         sources = update_sources(changes)
+        change_log = request.build_absolute_uri(reverse("change_list"))
         entries = [
             Entry(
                 change,
@@ -145,7 +199,29 @@ class ChangeFeed(Feed):
             )
             for change in changes
         ]
-        return FeedPage(title, link, request.get_full_path(), entries)
+        query = selection.query.urlencode()
+        return FeedPage(
+            title=self.feed_title(selection),
+            link=reverse("change_list") + (f"?{query}" if query else ""),
+            feed_url=address(page.number),
+            guid=address(1),
+            paging=paging,
+            entries=entries,
+        )
+
+    def feed_title(self, selection):
+        values = selection.recommendation_filters
+        if not values and not self.recommendations_only:
+            return "What's changed on the Review Portal"
+        title = "Changes to the Review Portal's recommendations"
+        if values:
+            title += (
+                " (" + "; ".join(f"{v.filter_label}: {v.label}" for v in values) + ")"
+            )
+        return title
+
+    def feed_extra_kwargs(self, obj):
+        return {"paging": obj.paging}
 
     def title(self, obj):
         return obj.title
@@ -155,6 +231,9 @@ class ChangeFeed(Feed):
 
     def feed_url(self, obj):
         return obj.feed_url
+
+    def feed_guid(self, obj):
+        return obj.guid
 
     def subtitle(self, obj):
         return (
@@ -193,71 +272,13 @@ class ChangeFeed(Feed):
         return [item.change.tracked.label]
 
 
-# The kinds a recommendations feed follows, and how each is tied to recommendations.
-RECOMMENDATION_KINDS = {
-    "recommendation": "id",
-    "governmentupdate": "recommendation_id",
-    "citation": "recommendation_id",
-    "keyfigure": "recommendation_id",
-    "discrepancy": "recommendation_id",
-    "commitment": "recommendation_id",
-    "stakeholderresponse": None,  # many-to-many: see recommendation_scope()
-}
-
-
-def recommendation_scope(recommendations):
-    """{kind: Q} narrowing each kind's history to what concerns `recommendations`,
-    a queryset of them, or to anything about a recommendation if it is None.
-
-    Historical records keep the foreign keys they had; responses are matched on
-    the recommendations they speak to now. A quotation behind a government update
-    is not matched: it is part of that update, whose entry names its source."""
-    scope = {}
-    for kind, column in RECOMMENDATION_KINDS.items():
-        if kind == "recommendation":
-            scope[kind] = Q() if recommendations is None else Q(id__in=recommendations)
-        elif kind == "stakeholderresponse":
-            links = Recommendation.responses.through.objects.all()
-            if recommendations is not None:
-                links = links.filter(recommendation__in=recommendations)
-            scope[kind] = Q(id__in=links.values("stakeholderresponse_id"))
-        elif recommendations is None:
-            scope[kind] = Q(**{f"{column}__isnull": False})
-        else:
-            scope[kind] = Q(**{f"{column}__in": recommendations})
-    return scope
-
-
 class RecommendationChangeFeed(ChangeFeed):
     """/recommendations/feed/?<the list's filters>: changes to the recommendations
     the list shows. Without filters it also has the removed recommendations, which
     no filter can match."""
 
-    def get_object(self, request):
-        filterset, _problems = bind(
-            RecommendationFilter, request.GET, queryset=Recommendation.objects.all()
-        )
-        filterset.is_valid()  # bind() left out what is invalid: this is True
-        values = applied(filterset)
-        matching = filterset.qs.order_by().values("pk") if values else None
-        query = applied_query(filterset, values)
-        query.pop("sort", None)
-        title = "Changes to the Review Portal's recommendations"
-        if values:
-            title += (
-                " (" + "; ".join(f"{v.filter_label}: {v.label}" for v in values) + ")"
-            )
-        return self.page(
-            request,
-            title=title,
-            link=reverse("recommendations:recommendation_list")
-            + (f"?{query.urlencode()}" if query else ""),
-            keys=change_keys(
-                [TRACKED_BY_KIND[kind] for kind in RECOMMENDATION_KINDS],
-                scope=recommendation_scope(matching),
-            ),
-            recommendations=matching,
-        )
+    url_name = "recommendation_feed"
+    recommendations_only = True
 
     def subtitle(self, obj):
         return (

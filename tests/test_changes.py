@@ -195,7 +195,11 @@ def test_hostile_query_strings_never_break_a_page(
 
     response = client.get(url, query)
 
-    assert response.status_code == 200
+    # A feed has only the pages it lists: any other page number is a 404 saying so.
+    is_bad_feed_page = url.endswith("/feed/") and "page" in query
+    assert response.status_code == (404 if is_bad_feed_page else 200)
+    if is_bad_feed_page:
+        assertContains(response, "This feed has no page", status_code=404)
 
 
 def test_bad_filters_are_left_out_and_explained(client, make_recommendation):
@@ -348,8 +352,9 @@ def test_change_feed_query_count_is_flat(
     for _ in range(3):
         edit(make_recommendation(), summary="Edited.").missions.add(mission)
 
-    # the newest keys (one UNION), recommendations, their missions, chapters, missions
-    with django_assert_num_queries(5):
+    # count (for the paging links), the page's keys (one UNION), recommendations,
+    # their missions, chapters, missions
+    with django_assert_num_queries(6):
         client.get("/changes/feed/")
 
 

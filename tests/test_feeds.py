@@ -1,12 +1,26 @@
 """The Atom feeds of changes: entries titled in plain words with the recommendation
-first, dated when it happened and when it was recorded."""
+first, dated when it happened and when it was recorded, paged (RFC 5005) and linked
+to the change log."""
 
 import datetime
 import re
+from urllib.parse import urlsplit
 
 import pytest
+from pytest_django.asserts import assertContains, assertNotContains
 
+from recommendations.models import Chapter
 from tests.test_changes import ATOM, atom, edit, titles
+
+
+def links(root):
+    """{rel: href} of the feed's own links."""
+    return {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+
+
+def path_of(url):
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def dates(entry):
@@ -129,3 +143,110 @@ def test_an_entry_is_published_when_it_happened_and_updated_when_recorded(
     # An edit happened when it was recorded.
     published, updated = dates(by_title(entries, "Family Help: summary edited"))
     assert published == updated
+
+
+@pytest.fixture
+def many_changes(make_recommendation):
+    """120 changes to recommendations (each added, then its summary edited), and
+    their chapter's: three pages of the recommendations' feed."""
+    for _ in range(60):
+        edit(make_recommendation(), summary="Edited.")
+
+
+def follow(client, url):
+    """Every page from `url` by its next links: [(root, entries)]."""
+    pages = []
+    while url:
+        response = client.get(path_of(url))
+        assert response.status_code == 200, url
+        root, entries = atom(response)
+        pages.append((root, entries))
+        url = links(root).get("next")
+        assert len(pages) < 10
+    return pages
+
+
+def test_a_feed_is_paged_by_next_links_without_repeats(client, many_changes):
+    pages = follow(client, "http://testserver/recommendations/feed/")
+
+    ids = [e.find(f"{ATOM}id").text for _root, entries in pages for e in entries]
+    assert [len(entries) for _root, entries in pages] == [50, 50, 20]
+    assert len(ids) == len(set(ids)) == 120
+    first, second, last = (links(root) for root, _entries in pages)
+    base = "http://testserver/recommendations/feed/"
+    assert first["self"] == first["first"] == second["previous"] == base
+    assert "previous" not in first
+    assert first["next"] == second["self"] == last["previous"] == f"{base}?page=2"
+    assert first["last"] == last["self"] == f"{base}?page=3"
+    assert "next" not in last
+    # The same feed on every page.
+    assert {root.find(f"{ATOM}id").text for root, _entries in pages} == {base}
+
+
+def test_paging_keeps_the_filters_and_the_alternate_is_the_change_log(
+    client, many_changes
+):
+    pages = follow(client, "/changes/feed/?type=recommendation&since=2000-01-01")
+
+    assert len(pages) == 3
+    for root, _entries in pages:
+        feed_links = links(root)
+        assert feed_links["alternate"] == (
+            "http://testserver/changes/?type=recommendation&since=2000-01-01"
+        )
+        for rel in ["first", "last", "self"]:
+            assert "type=recommendation&since=2000-01-01" in feed_links[rel]
+    root, entries = atom(
+        client.get("/recommendations/feed/", {"chapter": "chapter-one"})
+    )
+    assert links(root)["alternate"] == "http://testserver/changes/?chapter=chapter-one"
+    # The change log with those filters lists the same changes.
+    log = client.get("/changes/", {"chapter": "chapter-one"})
+    anchors = re.findall(r'id="(change-[a-z]+-\d+)"', log.content.decode())
+    assert anchors == [e.find(f"{ATOM}id").text.split("#")[1] for e in entries][:25]
+    assertContains(log, "Only changes about these recommendations")
+
+
+@pytest.mark.parametrize(
+    "page", ["4", "0", "-1", "01", "abc", "2.0", "9" * 5000, "\x00", "last"]
+)
+def test_a_page_the_feed_does_not_have_is_a_clear_404(client, many_changes, page):
+    response = client.get("/recommendations/feed/", {"page": page})
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assertContains(response, "This feed has no page", status_code=404)
+    assertContains(response, "It has 3 pages", status_code=404)
+
+
+def test_the_first_page_answers_to_page_1_and_an_empty_feed_has_one_page(client, db):
+    for page in [None, "1"]:
+        query = {"page": page} if page else {}
+        root, entries = atom(client.get("/changes/feed/", query))
+        assert entries == []
+        assert links(root)["first"] == links(root)["last"]
+    assert client.get("/changes/feed/", {"page": "2"}).status_code == 404
+
+
+def test_the_change_log_takes_the_recommendation_filters(
+    client, review, make_recommendation, chapter
+):
+    other = Chapter.objects.create(review=review, slug="two", number=2, title="Two")
+    make_recommendation(title="In chapter one")
+    make_recommendation(title="In chapter two", chapter=other)
+
+    inside = client.get("/changes/", {"chapter": "chapter-one"})
+    unknown = client.get("/changes/", {"chapter": "no-such-chapter"})
+    chapters = client.get("/changes/", {"chapter": "chapter-one", "type": "chapter"})
+
+    assertContains(inside, "In chapter one")
+    assertNotContains(inside, "In chapter two")
+    assertContains(inside, 'href="/changes/feed/?chapter=chapter-one"')
+    assertContains(inside, 'href="/recommendations/?chapter=chapter-one"')
+    for page in [unknown, chapters]:
+        assertContains(page, "Some of the choices in this address could not be used")
+    assertContains(unknown, "In chapter two")
+    # Chapters are not about recommendations: the type is left out, the chapter kept.
+    assertContains(chapters, "Type of record: only changes that concern")
+    assertContains(chapters, "In chapter one")
+    assertNotContains(chapters, "In chapter two")
