@@ -1,6 +1,6 @@
 """The Atom feeds of changes: entries titled in plain words with the recommendation
 first, dated when it happened and when it was recorded, paged (RFC 5005) and linked
-to the change log."""
+to the change log, on chapter, mission and organisation pages."""
 
 import datetime
 import re
@@ -10,6 +10,7 @@ import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
 from recommendations.models import Chapter
+from sources.models import Organisation
 from tests.test_changes import ATOM, atom, edit, titles
 
 
@@ -250,3 +251,41 @@ def test_the_change_log_takes_the_recommendation_filters(
     assertContains(chapters, "Type of record: only changes that concern")
     assertContains(chapters, "In chapter one")
     assertNotContains(chapters, "In chapter two")
+
+
+@pytest.mark.parametrize(
+    ("page", "feed"),
+    [
+        ("/chapters/chapter-one/", "/recommendations/feed/?chapter=chapter-one"),
+        ("/missions/mission-one/", "/recommendations/feed/?mission=mission-one"),
+        ("/organisations/an-org/", "/recommendations/feed/?organisation=an-org"),
+    ],
+)
+def test_chapter_mission_and_organisation_pages_link_their_own_feed(
+    client, review, make_recommendation, make_response, mission, page, feed
+):
+    other_chapter = Chapter.objects.create(
+        review=review, slug="two", number=2, title="Two"
+    )
+    other_org = Organisation.objects.create(
+        slug="other-org", name="Other", kind="charity"
+    )
+    inside = make_recommendation(title="In scope")
+    inside.missions.add(mission)
+    make_response().recommendations.add(inside)
+    outside = make_recommendation(title="Out of scope", chapter=other_chapter)
+    make_response(organisation=other_org).recommendations.add(outside)
+    edit(inside, summary="Changed inside.")
+    edit(outside, summary="Changed outside.")
+
+    response = client.get(page)
+    _root, entries = atom(client.get(feed))
+
+    assertContains(
+        response, '<link rel="alternate" type="application/atom+xml" title="Changes'
+    )
+    assertContains(response, f'href="{feed}">', count=2)  # the head's, the visible one
+    assertContains(response, "Follow changes (Atom feed)</a> to the recommendations")
+    listed = titles(entries)
+    assert "In scope: summary edited" in listed
+    assert all(title.startswith("In scope:") for title in listed), listed
