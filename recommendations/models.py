@@ -2,7 +2,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -269,6 +269,44 @@ class RecommendationQuerySet(CuratedQuerySet):
         umbrellas, topics or the report's conclusion (README, "How we count")."""
         return self.filter(kind=RecommendationKind.RECOMMENDATION)
 
+    def neighbours(self, recommendation):
+        """(previous, next) in reading order, by chapter number then slug, each a
+        (slug, title) pair or None. One query, whatever the number of records: each
+        neighbour is the nearest slug in the same chapter, or else the last (first)
+        of the nearest chapter before (after) that has any, each a LIMIT 1 on the
+        (chapter, slug) index."""
+        chapter, slug = recommendation.chapter, recommendation.slug
+
+        def nearest(before):
+            order = "-slug" if before else "slug"
+            beyond = {("slug__lt" if before else "slug__gt"): slug}
+            other_chapter = (
+                Chapter.objects.filter(
+                    Exists(self.model.objects.filter(chapter=OuterRef("pk"))),
+                    **{("number__lt" if before else "number__gt"): chapter.number},
+                )
+                .order_by("-number" if before else "number")
+                .values("pk")[:1]
+            )
+            in_chapter = self.filter(chapter=chapter, **beyond)
+            in_other = self.filter(chapter=Subquery(other_chapter))
+            return Coalesce(
+                Subquery(in_chapter.order_by(order).values("slug")[:1]),
+                Subquery(in_other.order_by(order).values("slug")[:1]),
+            )
+
+        found = self.filter(
+            models.Q(slug=nearest(before=True)) | models.Q(slug=nearest(before=False))
+        ).values_list("chapter__number", "slug", "title")
+        here = (chapter.number, slug)
+        previous = next_ = None
+        for number, other, title in found:
+            if (number, other) < here:
+                previous = (other, title)
+            else:
+                next_ = (other, title)
+        return previous, next_
+
     def absorbing(self, slug):
         """The record that a duplicate with this slug was merged into, if any. The
         few records with former slugs are read and searched here, since SQLite
@@ -420,6 +458,10 @@ class Recommendation(NaturalSlugMixin, Curated):
 
     class Meta:
         ordering = ["slug"]
+        indexes = [
+            # Reading order within a chapter: previous and next (neighbours()).
+            models.Index(fields=["chapter", "slug"], name="recommendation_reading"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "number"],
@@ -617,6 +659,13 @@ class GovernmentUpdate(NaturalSlugMixin, Curated):
 
     class Meta:
         ordering = ["date", "slug"]
+        indexes = [
+            # A recommendation's latest update on each axis (with_tracking_dates()).
+            models.Index(
+                fields=["recommendation", "date", "slug"],
+                name="governmentupdate_latest",
+            ),
+        ]
         constraints = [
             choices_constraint("date_precision", DatePrecision),
             choices_constraint("position", Position, blank=True),

@@ -139,17 +139,10 @@ class RecommendationDetailView(DetailView):
         position_update, status_update = tracking.current_updates(
             recommendation.government_updates.all()
         )
-        # Previous and next in reading order (chapter, then slug): one query for the
-        # few dozen slugs rather than two ordered comparisons across a join.
-        order = list(
-            Recommendation.objects.order_by("chapter__number", "slug").values_list(
-                "slug", "title"
-            )
-        )
-        index = [slug for slug, _ in order].index(recommendation.slug)
+        previous, next_ = Recommendation.objects.neighbours(recommendation)
         return super().get_context_data(
-            previous=order[index - 1] if index > 0 else None,
-            next=order[index + 1] if index + 1 < len(order) else None,
+            previous=previous,
+            next=next_,
             accessed=timezone.localdate(),
             permanent_url=self.request.build_absolute_uri(
                 recommendation.get_absolute_url()
@@ -336,7 +329,7 @@ class RecommendationListView(FacetedListView):
         Facet("position"),
         Facet("delivery_status"),
         Facet("stance"),
-        Facet("organisation", "responses__recommendations"),
+        Facet("organisation", "responses__recommendations", capped=True),
         Facet("confidence"),
         Facet("kind"),
     ]

@@ -333,6 +333,10 @@ class StakeholderResponse(NaturalSlugMixin, Curated):
 
     class Meta:
         ordering = ["-responded_on", "slug"]
+        indexes = [
+            # The newest responses (the home page), and the list's own order.
+            models.Index(fields=["responded_on", "slug"], name="response_date"),
+        ]
         constraints = [
             choices_constraint("moment", Moment),
             choices_constraint("stance", Stance),

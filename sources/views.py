@@ -154,10 +154,10 @@ class StakeholderResponseListView(FacetedListView):
     facets = [
         Facet("stance"),
         Facet("moment"),
-        Facet("organisation", "responses"),
+        Facet("organisation", "responses", capped=True),
         Facet("chapter", "responses"),
         Facet("mission", "responses"),
-        Facet("recommendation", "responses"),
+        Facet("recommendation", "responses", capped=True),
     ]
 
     def get_queryset(self):

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
-from recommendations.models import KeyFigure, TimelineEvent
+from recommendations.models import KeyFigure, Recommendation, TimelineEvent
 from sources.highlighting import Segment, highlight
 from sources.models import ChapterTitle, SourceDocument
 
@@ -441,3 +441,26 @@ def test_highlight_merges_overlapping_passages_and_anchors_each():
         Segment("three", is_marked=True, anchor="b"),
         Segment(" four", is_marked=True),
     ]
+
+
+def test_neighbours_follow_reading_order_across_chapters_in_one_query(
+    make_chapter, make_recommendation, django_assert_num_queries
+):
+    # Chapters 1, 2 (empty) and 3; reading order is chapter number, then slug.
+    make_chapter(number=2)
+    third = make_chapter(number=3)
+    first = make_recommendation(slug="b-first-chapter")
+    last_of_first = make_recommendation(slug="c-first-chapter")
+    in_third = make_recommendation(slug="a-third-chapter", chapter=third)
+    last = make_recommendation(slug="b-third-chapter", chapter=third)
+
+    def slugs(recommendation):
+        with django_assert_num_queries(1):
+            previous, next_ = Recommendation.objects.neighbours(recommendation)
+        return previous and previous[0], next_ and next_[0]
+
+    assert slugs(first) == (None, "c-first-chapter")
+    # Over the empty chapter 2, to the first of chapter 3 (whose slug sorts first).
+    assert slugs(last_of_first) == ("b-first-chapter", "a-third-chapter")
+    assert slugs(in_third) == ("c-first-chapter", "b-third-chapter")
+    assert slugs(last) == ("a-third-chapter", None)

@@ -1,6 +1,7 @@
 import datetime
 import html
 import re
+from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -461,16 +462,18 @@ def test_list_query_count_is_flat(
 
     add(3)
     # One per facet (chapter, mission, position, delivery status, stance,
-    # organisation, confidence, kind), two for promised dates, count, page with
-    # chapters and response counts, the page's missions, and the honest count:
-    # the review and the recommendations counted by kind.
-    with django_assert_num_queries(15):
+    # organisation, confidence, kind) and one more each for the chapters' and the
+    # missions' own lists (their counts start from the results, so options with
+    # none come from there), two for promised dates, count, page with chapters
+    # and response counts, the page's missions, and the honest count: the review
+    # and the recommendations counted by kind.
+    with django_assert_num_queries(17):
         client.get("/recommendations/")
     add(27)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         client.get("/recommendations/")
     # One more for each related filter given: the slugs are looked up.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         response = client.get(
             "/recommendations/",
             {
@@ -561,9 +564,14 @@ def test_response_options_show_how_many_results_choosing_them_gives(
     response = client.get("/responses/", params)
     options = displayed_options(response.content.decode())
 
-    # stance, moment, organisations, chapters, missions, recommendations
-    assert len(options) == 4 + 3 + 2 + 2 + 3 + 5
+    # Every stance, moment, chapter and mission; organisations and recommendations
+    # are capped facets (issue 13), which list those with results, and any chosen.
+    by_facet = Counter(name for name, _, _ in options)
+    assert (by_facet["stance"], by_facet["moment"]) == (4, 3)
+    assert (by_facet["chapter"], by_facet["mission"]) == (2, 3)
     for name, value, count in options:
+        if name in ("organisation", "recommendation"):
+            assert count or value in params.get(name, ()), (name, value)
         chosen = client.get("/responses/", {**params, name: value})
         assert result_count(chosen, "response") == count, (name, value)
 
@@ -601,9 +609,65 @@ def test_responses_list_query_count_is_flat(
 
     add(3)
     # One per facet (stance, moment, organisation, chapter, mission,
-    # recommendation), count, page with organisation and source, recommendations.
-    with django_assert_num_queries(9):
+    # recommendation) and one more each for the chapters' and the missions' own
+    # lists, count, page with organisation and source, recommendations.
+    with django_assert_num_queries(11):
         client.get("/responses/")
     add(27)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         client.get("/responses/")
+
+
+@pytest.fixture
+def many_organisations(make_recommendation, make_response):
+    """35 organisations: the n-th responds to n of 35 recommendations, so each has
+    its own count and the top 30 are clear."""
+    recommendations = [make_recommendation() for _ in range(35)]
+    for n in range(1, 36):
+        organisation = Organisation.objects.create(
+            slug=f"org-{n:02d}", name=f"Organisation {n:02d}", kind="charity"
+        )
+        response = make_response(organisation=organisation)
+        response.recommendations.add(*recommendations[:n])
+    return recommendations
+
+
+def organisation_options(response):
+    return [
+        (value, count)
+        for name, value, count in displayed_options(response.content.decode())
+        if name == "organisation"
+    ]
+
+
+def test_a_long_facet_lists_the_options_with_most_results_and_shows_all_on_request(
+    client, many_organisations
+):
+    response = client.get("/recommendations/", {"confidence": "medium"})
+    options = organisation_options(response)
+    # The 30 with most results, most first, with exact counts.
+    assert options == [(f"org-{n:02d}", n) for n in range(35, 5, -1)]
+    link = re.search(
+        r'href="([^"]*all_options=organisation[^"]*)"', response.content.decode()
+    )
+    assert query_of(link[1]) == {
+        "confidence": ["medium"],
+        "all_options": ["organisation"],
+    }
+
+    every = client.get(html.unescape(link[1]))
+    # Every organisation, in its own order, the one without responses too.
+    assert organisation_options(every) == [("an-org", 0)] + [
+        (f"org-{n:02d}", n) for n in range(1, 36)
+    ]
+    assertNotContains(every, "Show every option")
+
+
+def test_a_chosen_option_outside_the_top_stays_listed_with_its_count(
+    client, many_organisations
+):
+    response = client.get("/recommendations/", {"organisation": "org-02"})
+    options = organisation_options(response)
+    assert options[0] == ("org-02", 2)
+    assert len(options) == 31
+    assert result_count(response, "recommendation") == 2

@@ -14,7 +14,7 @@ and feeds share.
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, When
 from django.http import QueryDict
 from django.urls import reverse
 from django_filters import OrderingFilter
@@ -24,6 +24,10 @@ from django_filters.views import FilterView
 MAX_VALUE_LENGTH = 1000
 # Facets with more options than this are folded into a <details> until one is chosen.
 LONG_FACET = 8
+# A capped facet's options shown until the reader asks for all (Datasette shows 30).
+CAPPED_OPTIONS = 30
+# The query parameter that asks a capped facet for all its options.
+ALL_OPTIONS = "all_options"
 
 
 @dataclass(frozen=True)
@@ -41,10 +45,13 @@ class Facet:
 
     `path_to_listed` is, for a filter on related records, the lookup path from those
     records back to the listed ones (Mission -> "recommendations"); choice filters
-    need none."""
+    need none. A `capped` facet (organisations: thousands of them in a large data
+    set) shows only its CAPPED_OPTIONS options with most results, and any chosen,
+    until the reader asks for all of them (?all_options=<name>)."""
 
     name: str
     path_to_listed: str = ""
+    capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class FacetCounts:
     label: str
     is_multiple: bool
     options: list[Option]
+    # Set when a capped facet leaves options out: the address that shows them all.
+    show_all_url: str = ""
 
     @property
     def is_long(self):
@@ -197,43 +206,99 @@ def filtered_except(filterset, name):
     return queryset
 
 
-def count_facets(filterset, facets):
-    """For each facet, every option with the number of results that choosing it
-    alone would give, given the other active filters. One query per facet."""
-    return [_count_facet(filterset, facet) for facet in facets]
+def count_facets(filterset, facets, show_all=(), show_all_url=None):
+    """For each facet, its options with the number of results that choosing each
+    alone would give, given the other active filters. Each count is one grouped
+    query that starts from those results (a subquery in the WHERE clause), so it
+    costs what the filtered set costs, not what the table does; a facet on a short
+    list of related records (chapters) adds one query for its options with none.
+
+    `show_all` names the capped facets to show whole; `show_all_url(name)` gives
+    the address that does so for one."""
+    return [
+        _count_facet(filterset, facet, facet.name in show_all, show_all_url)
+        for facet in facets
+    ]
 
 
-def _count_facet(filterset, facet):
+def _count_facet(filterset, facet, show_all, show_all_url):
     filter_ = filterset.filters[facet.name]
     # The pks of the results with every other filter applied, as a subquery.
     others = filtered_except(filterset, facet.name).values("pk")
     cleaned = filterset.form.cleaned_data.get(facet.name)
     multiple = is_multiple(filter_)
     chosen = (cleaned if multiple else [cleaned]) if cleaned else []
-    count = _count_related if facet.path_to_listed else _count_choices
-    options = count(filterset, facet, others, chosen)
-    return FacetCounts(facet.name, filter_.label or facet.name, multiple, options)
+    label = filter_.label or facet.name
+    if not facet.path_to_listed:
+        options = _count_choices(filterset, facet, others, chosen)
+        return FacetCounts(facet.name, label, multiple, options)
+    if facet.capped and not show_all:
+        options, more = _count_top_related(filterset, facet, others, chosen)
+        url = show_all_url(facet.name) if more and show_all_url else ""
+        return FacetCounts(facet.name, label, multiple, options, url)
+    options = _count_related(filterset, facet, others, chosen)
+    return FacetCounts(facet.name, label, multiple, options)
+
+
+def _counted_related(filter_, path, others):
+    """The related records that some of `others` link to, each with how many: the
+    join runs from the filtered results outwards."""
+    return filter_.queryset.filter(**{f"{path}__in": others}).annotate(
+        facet_count=Count(path, distinct=True)
+    )
+
+
+def _option(filter_, record, count, selected):
+    key = filter_.extra.get("to_field_name") or "pk"
+    value = str(getattr(record, key))
+    return Option(value, str(record), count, value in selected)
+
+
+def _selected(filter_, chosen):
+    key = filter_.extra.get("to_field_name") or "pk"
+    return {str(getattr(item, key)) for item in chosen}
 
 
 def _count_related(filterset, facet, others, chosen):
-    """One query lists the related records (chapters, missions...) and counts the
-    distinct results linked to each."""
+    """Every related record (chapters, missions...), in its own order, with the
+    number of results linked to it: two queries, the counts and the options."""
     filter_ = filterset.filters[facet.name]
-    key = filter_.extra.get("to_field_name") or "pk"
-    selected = {str(getattr(item, key)) for item in chosen}
-    path = facet.path_to_listed
-    related = filter_.queryset.annotate(
-        facet_count=Count(path, filter=Q(**{f"{path}__in": others}), distinct=True)
-    ).order_by(*filter_.queryset.model._meta.ordering)
+    selected = _selected(filter_, chosen)
+    counted = _counted_related(filter_, facet.path_to_listed, others)
+    counts = dict(counted.order_by().values_list("pk", "facet_count"))
+    ordering = filter_.queryset.model._meta.ordering
     return [
-        Option(
-            str(getattr(r, key)),
-            str(r),
-            r.facet_count,
-            str(getattr(r, key)) in selected,
-        )
-        for r in related
+        _option(filter_, record, counts.get(record.pk, 0), selected)
+        for record in filter_.queryset.order_by(*ordering)
     ]
+
+
+def _count_top_related(filterset, facet, others, chosen):
+    """Any chosen related records, then the CAPPED_OPTIONS others with most
+    results, each with its count; and whether others were left out. One query."""
+    filter_ = filterset.filters[facet.name]
+    selected = _selected(filter_, chosen)
+    chosen_pks = [item.pk for item in chosen]
+    ordering = filter_.queryset.model._meta.ordering
+    ranked = (
+        _counted_related(filter_, facet.path_to_listed, others)
+        .annotate(
+            is_chosen=Case(When(pk__in=chosen_pks, then=1), default=0),
+        )
+        .order_by("-is_chosen", "-facet_count", *ordering)
+    )
+    limit = CAPPED_OPTIONS + len(chosen_pks)
+    top = list(ranked[: limit + 1])
+    options = [
+        _option(filter_, record, record.facet_count, selected) for record in top[:limit]
+    ]
+    # A chosen record that none of the results link to: listed, so it can be
+    # unticked, with its count of 0.
+    counted = {record.pk for record in top}
+    options[:0] = [
+        _option(filter_, item, 0, selected) for item in chosen if item.pk not in counted
+    ]
+    return options, len(top) > limit
 
 
 def _count_choices(filterset, facet, others, chosen):
@@ -334,7 +399,12 @@ class FacetedListView(FilterView):
         return {
             **context,
             "problems": self.problems,
-            "facets": count_facets(filterset, self.facets),
+            "facets": count_facets(
+                filterset,
+                self.facets,
+                show_all=self.request.GET.getlist(ALL_OPTIONS),
+                show_all_url=lambda name: _href(path, _with(query, ALL_OPTIONS, name)),
+            ),
             "query": filterset.form.cleaned_data.get("q") or "",
             # Each removes one value and keeps the rest.
             "active_filters": [
@@ -365,6 +435,12 @@ class FacetedListView(FilterView):
         else:
             sort = sort or self.default_sort
         return [(value, label, value == sort) for value, label in choices]
+
+
+def _with(query, name, value):
+    query = query.copy()
+    query.appendlist(name, value)
+    return query
 
 
 def _only(name, value):
