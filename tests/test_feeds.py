@@ -1,6 +1,7 @@
 """The Atom feeds of changes: entries titled in plain words with the recommendation
 first, dated when it happened and when it was recorded, paged (RFC 5005) and linked
-to the change log, on chapter, mission and organisation pages."""
+to the change log, on chapter, mission and organisation pages; and the first load
+of the data is not news."""
 
 import datetime
 import re
@@ -9,9 +10,12 @@ from urllib.parse import urlsplit
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains
 
-from recommendations.models import Chapter
+from recommendations.models import Chapter, Mission, Recommendation
+from review_portal.changes import TRACKED
 from sources.models import Organisation
 from tests.test_changes import ATOM, atom, edit, titles
+
+PLAIN_FEEDS = ["/changes/feed/", "/recommendations/feed/"]
 
 
 def links(root):
@@ -289,3 +293,86 @@ def test_chapter_mission_and_organisation_pages_link_their_own_feed(
     listed = titles(entries)
     assert "In scope: summary edited" in listed
     assert all(title.startswith("In scope:") for title in listed), listed
+
+
+# The shipped data, loaded into an empty database: nothing in it is news.
+
+
+def every_feed():
+    yield from PLAIN_FEEDS
+    for chapter in Chapter.objects.all():
+        yield f"/recommendations/feed/?chapter={chapter.slug}"
+    for mission in Mission.objects.all():
+        yield f"/recommendations/feed/?mission={mission.slug}"
+    for organisation in Organisation.objects.all():
+        yield f"/recommendations/feed/?organisation={organisation.slug}"
+    for tracked in TRACKED:
+        yield f"/changes/feed/?type={tracked.kind}"
+
+
+def test_after_the_first_load_every_feed_is_empty(client, shipped_data):
+    feeds = list(every_feed())
+    assert len(feeds) > 30
+
+    for url in feeds:
+        root, entries = atom(client.get(url))
+        assert entries == [], (url, titles(entries))
+        assert "next" not in links(root)
+    # And the detail pages link feeds among them.
+    chapter = Chapter.objects.first()
+    assertContains(
+        client.get(chapter.get_absolute_url()),
+        f"/recommendations/feed/?chapter={chapter.slug}",
+    )
+
+
+def test_after_a_position_change_the_newest_entry_names_it(
+    client, shipped_data, make_update, make_citation
+):
+    recommendation = (
+        Recommendation.objects.filter(chapter__isnull=False, position="accepted")
+        .order_by("slug")
+        .first()
+    )
+    source = (
+        recommendation.government_updates.filter(citations__isnull=False)
+        .first()
+        .citations.first()
+        .source
+    )
+    update = make_update(
+        recommendation=recommendation,
+        slug="a-later-rejection",
+        date=datetime.date(2026, 1, 5),
+        position="rejected",
+        detail="The government now rejects it.",
+    )
+    make_citation(
+        slug="a-later-rejection-words",
+        source=source,
+        excerpt=source.citations.first().excerpt,
+        supports="position",
+        government_update=update,
+    )
+    title = (
+        f"{recommendation.title}: the government's position changed from "
+        "Accepted to Rejected"
+    )
+    event = (
+        "Government position changed: Accepted → Rejected, on 5 January 2026, "
+        f"source {source.publisher}"
+    )
+
+    for url in [
+        "/changes/feed/",
+        "/recommendations/feed/",
+        f"/recommendations/feed/?chapter={recommendation.chapter.slug}",
+    ]:
+        _root, entries = atom(client.get(url))
+        newest = entries[0]
+        assert titles([newest]) == [title], url
+        assert event in newest.find(f"{ATOM}summary").text
+        assert dates(newest)[0] == datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC)
+        assert titles(entries[1:2]) == [
+            f"{recommendation.title}: new government update (5 January 2026)"
+        ]
