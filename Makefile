@@ -25,10 +25,11 @@ PROD := env -u DJANGO_DEBUG \
 	DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(45))')" \
 	DJANGO_ALLOWED_HOSTS=portal.example.org DJANGO_HTTPS=1
 
-.PHONY: help install assets browser-deps test-deps run test lint check
+.PHONY: help install assets browser-deps test-deps run serve test lint check
 
 help:
 	@echo "make run           install, migrate, load the data, serve on http://127.0.0.1:8000/"
+	@echo "make serve         the same with DEBUG off under gunicorn (needs DJANGO_SECRET_KEY)"
 	@echo "make test          install (and Chromium if missing), run the whole suite (PYTEST_ARGS=...)"
 	@echo "make lint          ruff check, ruff format --check and the import contracts"
 	@echo "make check         migrations up to date, collectstatic and check --deploy"
@@ -86,6 +87,17 @@ run: install assets
 	$(DEV) $(PY) manage.py createcachetable
 	$(DEV) $(PY) manage.py load_review
 	$(DEV) $(PY) manage.py runserver $(ADDRESS)
+
+# Production-like: DEBUG off, static files collected for whitenoise, gunicorn with
+# gunicorn.conf.py (WEB_CONCURRENCY workers, default two per core plus one), on
+# SQLite or DATABASE_URL, with REDIS_URL if set. DJANGO_SECRET_KEY must be set.
+serve: install assets
+	@test -n "$${DJANGO_SECRET_KEY:-}" || { echo "Set DJANGO_SECRET_KEY to a long random string first (see README, Deployment)." >&2; exit 2; }
+	env -u DJANGO_DEBUG $(PY) manage.py migrate
+	env -u DJANGO_DEBUG $(PY) manage.py createcachetable
+	env -u DJANGO_DEBUG $(PY) manage.py load_review
+	env -u DJANGO_DEBUG $(PY) manage.py collectstatic --noinput --verbosity 0
+	env -u DJANGO_DEBUG GUNICORN_BIND=$(ADDRESS) $(VENV)/bin/gunicorn review_portal.wsgi
 
 # Tests run with DEBUG off; pyproject.toml gives them a throwaway key (pytest-env).
 # pytest exits 5 when it collects no tests, and make fails on that like on any
