@@ -4,6 +4,8 @@
 """
 
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
 from rest_framework import serializers
 
 from recommendations.filters import (
@@ -317,6 +319,19 @@ class RecommendationViewSet(PublicViewSet):
     serializer_class = RecommendationSerializer
     detail_serializer_class = RecommendationDetailSerializer
     filterset_class = RecommendationFilter
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            # A duplicate merged into another record: its address moved for good,
+            # as its page did (Recommendation.objects.absorbing()).
+            absorbed = Recommendation.objects.absorbing(kwargs["slug"])
+            if absorbed is None:
+                raise
+            url = reverse("api:recommendation-detail", args=[absorbed.slug])
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
     def get_queryset(self):
         queryset = Recommendation.objects.for_list().select_related("review")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import QueryDict
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.generic import DetailView
@@ -583,6 +583,20 @@ class RecordHistoryView(DetailView):
     fields, and when. Give it the model: RecordHistoryView.as_view(model=Chapter)."""
 
     template_name = "history.html"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A duplicate merged into another record: its history moved with it,
+            # for good, as its page did (Recommendation.objects.absorbing()).
+            absorbing = getattr(self.model._default_manager, "absorbing", None)
+            absorbed = absorbing(kwargs["slug"]) if absorbing else None
+            if absorbed is None:
+                raise
+            url = reverse(request.resolver_match.view_name, args=[absorbed.slug])
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
     def get_queryset(self):
         # The joins its name needs (a response is named after its organisation).

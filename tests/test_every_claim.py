@@ -150,6 +150,22 @@ def test_a_merged_slug_answers_301_to_the_record_that_absorbed_it(
     assert client.get("/recommendations/never-was/").status_code == 404
 
 
+def test_a_merged_slug_moves_its_history_and_api_address_for_good_too(
+    client, make_recommendation
+):
+    make_recommendation(slug="survivor", former_slugs=["duplicate"])
+    history = client.get("/recommendations/duplicate/history/", {"page": "2"})
+    assert history.status_code == 301
+    assert history["Location"] == "/recommendations/survivor/history/?page=2"
+    api = client.get("/api/recommendations/duplicate/")
+    assert api.status_code == 301
+    assert api["Location"] == "/api/recommendations/survivor/"
+    assert client.get("/recommendations/never-was/history/").status_code == 404
+    assert client.get("/api/recommendations/never-was/").status_code == 404
+    # Only recommendations are merged: another kind of history is simply not found.
+    assert client.get("/chapters/duplicate/history/").status_code == 404
+
+
 def test_lists_count_recommendations_unless_other_kinds_are_chosen(
     client, make_recommendation
 ):
