@@ -3,14 +3,14 @@ from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 
 from review_portal.lib import versions
-from review_portal.lib.search import reinstall_sqlite_index_if_needed
+from review_portal.lib.search import reinstall_search_index_if_needed
 from sources.curators import restore_curators
 
 
 def reinstall_search_triggers(sender, using, **kwargs):
-    """Put back the SQLite search triggers that a migration dropped by remaking a
-    searched table (see review_portal/lib/search.py)."""
-    reinstall_sqlite_index_if_needed(using)
+    """Put back the search triggers that a migration dropped by remaking a searched
+    table, or that an older declaration wrote (see review_portal/lib/search.py)."""
+    reinstall_search_index_if_needed(using)
 
 
 def restore_curators_group(sender, using, apps=global_apps, plan=None, **kwargs):

@@ -1,9 +1,11 @@
 """Full-text search across the models that declare `searchable` (recommendations,
 responses, sources and organisations), with the same results on both databases:
 
-- PostgreSQL: `to_tsvector('english', ...)` matched against `websearch_to_tsquery`,
-  served by GIN expression indexes (migration sources/0004), ranked by `ts_rank`
-  and highlighted by `ts_headline`.
+- PostgreSQL: a stored `search_vector` column on each searched table (the title
+  columns weighted A, the body C), kept current by a trigger on every insert and
+  update and GIN-indexed (`install_postgresql_index()`, migration sources/0017). The
+  same vector is matched against `websearch_to_tsquery` and ranked by `ts_rank`, so
+  no statement recomputes `to_tsvector` for any row; `ts_headline` highlights.
 - SQLite: one FTS5 table, `sources_search` (porter stemmer, kept in step by
   triggers that `install_sqlite_index()` writes), ranked by `bm25()` and
   highlighted by `snippet()`. The embedded database is what a newcomer sees
@@ -26,7 +28,7 @@ from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
+    SearchVectorField,
 )
 from django.db import connections
 from django.db.models import (
@@ -48,6 +50,9 @@ CONFIG = "english"
 # kind's code, so that one table (one set of bm25 statistics, comparable ranks) holds
 # every kind and triggers find a record's row by rowid.
 SEARCH_TABLE = "sources_search"
+# PostgreSQL: each searched table's stored tsvector column (no model field: it is
+# the database's own, written by a trigger).
+VECTOR_COLUMN = "search_vector"
 ROWID_STRIDE = 4
 # Longer queries are cut: nobody types more, and it bounds the work a query can ask for.
 MAX_QUERY_LENGTH = 200
@@ -209,15 +214,27 @@ def ranked(queryset: QuerySet, query: str) -> QuerySet:
     return queryset.annotate(search_rank=Value(0.0)).none()
 
 
+class StoredVector(Expression):
+    """The row's stored search vector (PostgreSQL), named through the alias its
+    table has in the statement being compiled, so that it also works when the
+    queryset is a subquery (a facet counts over the search's results)."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        table = next(iter(compiler.query.alias_map))
+        column = connection.ops.quote_name(VECTOR_COLUMN)
+        return f"{compiler.quote_name_unless_alias(table)}.{column}", []
+
+
 def _ranked_postgresql(queryset, query, kind):
     search_query = _pg_query(query)
     return (
-        queryset.alias(search_vector=SearchVector(*kind.columns, config=CONFIG))
+        queryset.alias(search_vector=StoredVector())
         .filter(search_vector=search_query)
         .annotate(
             search_rank=SearchRank(
-                SearchVector(*kind.title_columns, config=CONFIG, weight="A")
-                + SearchVector(*kind.body_columns, config=CONFIG, weight="C"),
+                StoredVector(),
                 search_query,
                 # Divide by 1 + log(length), so long sources do not win by size.
                 normalization=1,
@@ -480,11 +497,19 @@ def _triggers():
     return triggers
 
 
-def reinstall_sqlite_index_if_needed(using="default"):
-    """SQLite remakes a table for most schema changes, which drops its triggers:
-    reinstall the index if its table exists but a trigger is gone. A no-op when
-    they are all there, before the index's migration, and on other databases."""
-    if connections[using].vendor != "sqlite":
+def reinstall_search_index_if_needed(using="default"):
+    """Bring the search index in step with the live declarations after a migrate.
+
+    SQLite remakes a table for most schema changes, which drops its triggers:
+    reinstall the FTS5 index if its table exists but a trigger is gone or was
+    written for other columns. PostgreSQL: rewrite the stored vectors if a
+    trigger function was written for other columns (a model's `searchable`
+    changed). A no-op when all is in step, and before the index's migration."""
+    vendor = connections[using].vendor
+    if vendor == "postgresql":
+        _reinstall_postgresql_index_if_needed(using)
+        return
+    if vendor != "sqlite":
         return
     with connections[using].cursor() as cursor:
         cursor.execute(
@@ -500,3 +525,68 @@ def reinstall_sqlite_index_if_needed(using="default"):
             found.get(("trigger", name)) != sql for name, sql in _triggers().items()
         ):
             install_sqlite_index(cursor)
+
+
+# The PostgreSQL index: a stored, weighted tsvector column per searched table, a
+# BEFORE INSERT OR UPDATE trigger that computes it from the row, and a GIN index.
+# A trigger rather than a generated column, so that altering a searched column in
+# a later migration needs nothing from here.
+
+
+def _vector_sql(row, kind):
+    """The weighted tsvector of `row` (a table, or NEW in a trigger)."""
+
+    def part(columns, weight):
+        joined = ", ".join(f"{row}.{column}" for column in columns)
+        return (
+            f"setweight(to_tsvector('{CONFIG}', concat_ws(' ', {joined})), '{weight}')"
+        )
+
+    return f"{part(kind.title_columns, 'A')} || {part(kind.body_columns, 'C')}"
+
+
+def _pg_function(kind):
+    """(name, body) of the trigger function of a kind's table."""
+    name = f"{kind.model._meta.db_table}_{VECTOR_COLUMN}"
+    body = f" BEGIN NEW.{VECTOR_COLUMN} := {_vector_sql('NEW', kind)}; RETURN NEW; END "
+    return name, body
+
+
+def install_postgresql_index(cursor):
+    """Add each searched table's stored vector, trigger and GIN index if missing,
+    and compute every row's vector."""
+    for kind in KINDS.values():
+        table = kind.model._meta.db_table
+        function, body = _pg_function(kind)
+        cursor.execute(
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {VECTOR_COLUMN} tsvector"
+        )
+        cursor.execute(
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger "
+            f"LANGUAGE plpgsql AS $${body}$$"
+        )
+        cursor.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
+        cursor.execute(
+            f"CREATE TRIGGER {function} BEFORE INSERT OR UPDATE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+        )
+        cursor.execute(
+            f"UPDATE {table} SET {VECTOR_COLUMN} = {_vector_sql(table, kind)}"
+        )
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {function}_idx ON {table} "
+            f"USING gin ({VECTOR_COLUMN})"
+        )
+
+
+def _reinstall_postgresql_index_if_needed(using):
+    expected = dict(_pg_function(kind) for kind in KINDS.values())
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)",
+            [list(expected)],
+        )
+        found = dict(cursor.fetchall())
+        # Before the index's migration there is none to keep in step.
+        if found and found != expected:
+            install_postgresql_index(cursor)
