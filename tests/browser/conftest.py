@@ -13,8 +13,10 @@ from urllib.parse import urlencode
 import pytest
 from django.db.models import Count
 from django.test.utils import modify_settings
+from django.utils import timezone
 from pytest_django.live_server_helper import LiveServer
 
+from alerts.messages import confirm_token
 from alerts.models import Subscription
 from recommendations.models import Chapter, Mission, Recommendation
 from sources.highlighting import highlight
@@ -178,10 +180,16 @@ PAGE_NAMES = [
     "alert sign-up for a list",
     "alert check your email",
     "alert unsubscribe",
+    "alert confirmed",
+    "alert unsubscribed",
     "404",
     "API docs",
     "admin login",
 ]
+# Pages that answer with another status than 200 and 404, which open_page() in
+# test_pages.py does not expect yet: the Nu HTML checker reads them (page_types),
+# axe does not (PAGE_NAMES). A confirmation link that does not work is a 400.
+OTHER_STATUS = {"alert link problem": 400}
 
 
 def pytest_generate_tests(metafunc):
@@ -207,8 +215,25 @@ def reader_subscription(shipped_data, django_db_blocker):
     return subscription
 
 
+@pytest.fixture(scope="session")
+def confirmed_subscription(shipped_data, django_db_blocker):
+    """A subscription for the confirmation page, committed as `reader_subscription`
+    is, and confirmed already: its link shows the same page again without the live
+    server writing (on SQLite that write would find the table locked by the test's
+    transaction)."""
+    with django_db_blocker.unblock():
+        chapter = Chapter.objects.order_by("number").first()
+        subscription, _ = Subscription.objects.get_or_create(
+            email="confirmed@example.org",
+            scope="chapter",
+            slug=chapter.slug,
+            defaults={"confirmed_at": timezone.now()},
+        )
+    return subscription
+
+
 @pytest.fixture
-def page_types(db_access, reader_subscription):
+def page_types(db_access, reader_subscription, confirmed_subscription):
     """Every kind of page on the site, by name: lists by their literal paths, details
     and searches found from the loaded data."""
     recommendation = Recommendation.objects.order_by("slug").first()
@@ -256,6 +281,12 @@ def page_types(db_access, reader_subscription):
         "alert sign-up for a list": f"/alerts/?{urlencode({'scope': 'list', 'query': f'mission={mission.slug}'})}",
         "alert check your email": "/alerts/check-your-email/",
         "alert unsubscribe": f"/alerts/unsubscribe/{subscription.key}/",
+        # A real, signed confirmation link (alerts.messages.confirm_token).
+        "alert confirmed": f"/alerts/confirm/{confirm_token(confirmed_subscription)}/",
+        # The page after unsubscribing; an address with no alert behind it (already
+        # stopped) shows it without deleting the subscription the page above needs.
+        "alert unsubscribed": "/alerts/unsubscribe/no-such-alert/",
+        "alert link problem": "/alerts/confirm/not-a-signed-token/",
         "404": "/no-such-page/",
         "API docs": "/api/docs/",
         "admin login": "/admin/login/",
