@@ -6,6 +6,7 @@
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recommendations.filters import (
@@ -22,6 +23,7 @@ from recommendations.models import (
     KeyFigure,
     Mission,
     Recommendation,
+    RecommendationKind,
     Review,
     TimelineEvent,
 )
@@ -150,6 +152,24 @@ class InlineUpdateSerializer(PublicSerializer):
         return data
 
 
+# Three models have a "kind", and drf-spectacular names an enum after its field:
+# this one is named here. (Better, and then this class can go: an entry
+# "RecommendationKindEnum": "recommendations.models.RecommendationKind" in the
+# settings' ENUM_NAME_OVERRIDES, beside the other two.)
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": RecommendationKind.values,
+        "description": "\n".join(
+            f"* `{value}` - {label}" for value, label in RecommendationKind.choices
+        ),
+    },
+    component_name="RecommendationKindEnum",
+)
+class RecommendationKindField(serializers.ChoiceField):
+    pass
+
+
 class RecommendationSerializer(PublicSerializer):
     review = slug_of()
     chapter = slug_of()
@@ -161,7 +181,15 @@ class RecommendationSerializer(PublicSerializer):
     chapter_title = serializers.CharField(
         source="chapter.title", read_only=True, help_text="That chapter's title."
     )
+    kind = RecommendationKindField(
+        RecommendationKind.choices,
+        read_only=True,
+        help_text=Recommendation._meta.get_field("kind").help_text,
+    )
     missions = slug_of(many=True)
+    parts = slug_of(
+        many=True, help_text="For an umbrella, the recommendations it groups."
+    )
     url = PageURLField()
     api_url = api_url("recommendation")
 
@@ -334,7 +362,13 @@ class RecommendationViewSet(PublicViewSet):
             return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
     def get_queryset(self):
-        queryset = Recommendation.objects.for_list().select_related("review")
+        queryset = (
+            Recommendation.objects.for_list()
+            .select_related("review")
+            .prefetch_related(
+                Prefetch("parts", queryset=Recommendation.objects.only("slug"))
+            )
+        )
         if self.is_detail:
             # The updates and citations inline, each citation with its source
             # joined: one query per relation, never one per record. (The

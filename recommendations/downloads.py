@@ -101,6 +101,10 @@ RECOMMENDATIONS = Download(
         Column("delivery_status_date_precision", "How precise that date is: day, month or year; null if no update.", _update_precision(1), field="delivery_status"),
         Column("delivery_status_sources", "The addresses of the sources cited for that update.", _update_sources(1), "list", field="delivery_status"),
         Column("delivery_status_excerpts", "Their words, exactly as the sources have them, one excerpt per paragraph.", _update_excerpts(1), field="delivery_status"),
+        # Added by issue 10's public fields.
+        Column("kind", "What sort of record it is: recommendation (one specific ask), umbrella (it groups others, its parts), topic (the report addresses it; no specific ask is known) or conclusion (the report's overall conclusion). Only recommendations unless ?kind= asks for the others.", lambda r, _: r.kind),
+        Column("parts", "For an umbrella, the slugs of the recommendations it groups.", lambda r, _: [p.slug for p in r.parts.all()], "list"),
+        Column("inference", "Our own inference or arithmetic about it, which no source states; empty if none.", lambda r, _: r.inference),
     ],
 )  # fmt: skip
 

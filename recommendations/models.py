@@ -322,13 +322,15 @@ class RecommendationQuerySet(CuratedQuerySet):
         )
 
     def downloaded(self):
-        """The list's queryset with what its download adds: the cited sources, and
-        the government updates with theirs (for the position's date and source)."""
+        """The list's queryset with what its download adds: an umbrella's parts,
+        the cited sources, and the government updates with theirs (for the
+        position's date and source)."""
         # Each citation with its source joined (the sources app's Citation,
         # reached through the relation: this module does not import sources).
         cited = self.model._meta.get_field("citations").related_model.objects
         cited = cited.select_related("source")
         return self.listed().prefetch_related(
+            models.Prefetch("parts", queryset=self.model.objects.only("slug")),
             models.Prefetch("citations", queryset=cited),
             models.Prefetch(
                 "government_updates",
@@ -435,6 +437,11 @@ class Recommendation(NaturalSlugMixin, Curated):
         "note",
         "position",
         "delivery_status",
+        # Added after the others, so that no earlier column of the API, the
+        # downloads or the data set moves.
+        "kind",
+        "parts",
+        "inference",
         "slug",
     )
     searchable = Searchable(

@@ -139,6 +139,13 @@ class CitationSerializer(PublicSerializer):
     class Meta:
         model = Citation
         fields = api_fields(Citation)
+        extra_kwargs = {
+            "supports": {
+                "help_text": "The field of its record that the excerpt gives (a "
+                "government update's position, its delivery status...); null for "
+                "the record as a whole."
+            }
+        }
 
     def build_relational_field(self, field_name, relation_info):
         # The record the excerpt supports: exactly one of these is set, by slug.

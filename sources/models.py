@@ -478,7 +478,7 @@ class Citation(NaturalSlugMixin, Curated):
     government_update = _target(GovernmentUpdate)
     discrepancy = _target(Discrepancy)
 
-    public_fields = ("source", "excerpt", *CITATION_TARGETS, "slug")
+    public_fields = ("source", "excerpt", *CITATION_TARGETS, "supports", "slug")
     objects = CitationQuerySet.as_manager()
     history = HistoricalRecords()
 

@@ -40,11 +40,11 @@ ENDPOINTS = {
     "chapters": (Chapter, 2, 4),
     # list: count, page. detail: record, recommendations.
     "missions": (Mission, 2, 2),
-    # list: count, page (joins review and chapter), missions. detail: record,
-    # missions, government updates, key figures, discrepancies, responses,
-    # citations (joining the source). A record with updates costs one more, for
-    # their citations (joining the source), now inline (issue 14).
-    "recommendations": (Recommendation, 3, 7),
+    # list: count, page (joins review and chapter), missions, parts. detail:
+    # record, missions, parts, government updates, key figures, discrepancies,
+    # responses, citations (joining the source). A record with updates costs one
+    # more, for their citations (joining the source), now inline (issue 14).
+    "recommendations": (Recommendation, 4, 8),
     # list: count, page (joins the recommendation). detail: record, citations.
     "government-updates": (GovernmentUpdate, 2, 2),
     # list: count, page (joins review and recommendation). detail: record, citations.
@@ -540,8 +540,8 @@ def test_filtered_recommendation_list_query_count(
     mission = Mission.objects.filter(recommendations__isnull=False).first()
     chapter = mission.recommendations.first().chapter
 
-    # The list's three, plus one to look up each slug given.
-    with django_assert_num_queries(5):
+    # The list's four, plus one to look up each slug given.
+    with django_assert_num_queries(6):
         response = client.get(
             "/api/recommendations/", {"mission": mission.slug, "chapter": chapter.slug}
         )

@@ -339,8 +339,8 @@ def test_change_log_query_count_is_flat(
         edit(make_recommendation(), summary="Edited.").missions.add(mission)
 
     # count, the page's keys (one UNION), recommendations with the versions before
-    # them, their missions, chapters, missions
-    with django_assert_num_queries(6):
+    # them, their missions, their parts, chapters, missions
+    with django_assert_num_queries(7):
         response = client.get("/changes/")
 
     assertContains(response, "Changed: Missions", count=3)
@@ -353,8 +353,8 @@ def test_change_feed_query_count_is_flat(
         edit(make_recommendation(), summary="Edited.").missions.add(mission)
 
     # count (for the paging links), the page's keys (one UNION), recommendations,
-    # their missions, chapters, missions
-    with django_assert_num_queries(6):
+    # their missions, their parts, chapters, missions
+    with django_assert_num_queries(7):
         client.get("/changes/feed/")
 
 
@@ -368,8 +368,9 @@ def test_history_page_query_count_is_flat(
         recommendation.missions.remove(mission)
 
     # the recommendation, count of its versions, the page's ids, the versions with
-    # the ones before them and their chapter, their missions, its accepted corrections
-    with django_assert_num_queries(6):
+    # the ones before them and their chapter, their missions, their parts, its
+    # accepted corrections
+    with django_assert_num_queries(7):
         response = client.get("/recommendations/recommendation-1/history/")
 
     assertContains(response, "Removed: Mission", count=3)

@@ -38,6 +38,10 @@ RECOMMENDATION_COLUMNS = [
     "delivery_status_date_precision",
     "delivery_status_sources",
     "delivery_status_excerpts",
+    # Added by issue 10: what kind of record, an umbrella's parts, our inference.
+    "kind",
+    "parts",
+    "inference",
 ]
 RESPONSE_COLUMNS = [
     "slug",
@@ -178,6 +182,9 @@ def test_csv_row_holds_the_recommendation(client, data):
         "delivery_status_date_precision": "",
         "delivery_status_sources": "",
         "delivery_status_excerpts": "",
+        "kind": "recommendation",
+        "parts": "",
+        "inference": "",
     }
     assert [row["slug"] for row in rows] == ["alpha", "charlie", "bravo"]
     assert rows[2]["missions"] == rows[2]["sources"] == ""
@@ -351,18 +358,18 @@ def test_recommendation_download_query_count_is_flat(
 
     add(3)
     # recommendations with chapter, response count and tracking dates, missions,
-    # citations joined to their source, government updates (issue 14: the
+    # parts, citations joined to their source, government updates (issue 14: the
     # position's date and sources; their citations are one more query when
     # there are updates)
     # (counted as the streamed file is read)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(url).getvalue()
     add(27)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(url)
         response.getvalue()
     # and one to look up each related slug filtered by
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(url, {"mission": "mission-one", "organisation": "an-org"}).getvalue()
     assert response.status_code == 200
 

@@ -5,7 +5,8 @@ Frictionless Data `datapackage.json` describing each table, column, type and key
 
 A table per model given (its slug, then its public fields; a related record is
 its slug, a foreign key to that table), and a link table per many-to-many field
-(`recommendation_missions`: recommendation, mission). Unknown values are empty in
+(`recommendation_missions`: recommendation, mission; `recommendation_parts`, an
+umbrella's parts: recommendation, part). Unknown values are empty in
 CSV and NULL in SQLite, as `missingValues` says.
 
 Both files are built on request and kept in memory until the data changes: every
@@ -102,6 +103,11 @@ def tables(models, extra_fields=None):
         for field in links:
             target = field.related_model
             own, other = names[model], names[target]
+            if other == own:
+                # Links within one table (an umbrella's parts) name the second
+                # column after the field: recommendation_parts has recommendation
+                # and part.
+                other = field.name.removesuffix("s")
             through = field.remote_field.through
             pairs = through.objects.order_by().values_list(
                 f"{field.m2m_field_name()}__slug",
@@ -124,7 +130,7 @@ def tables(models, extra_fields=None):
                     ],
                     sorted(list(pair) for pair in pairs),
                     [own, other],
-                    [(own, own), (other, other)],
+                    [(own, own), (other, names[target])],
                 )
             )
     return result

@@ -45,6 +45,9 @@ LABELS = {
     "value": "Number",
     "position": "Government position",
     "delivery_status": "Delivery status",
+    "parts": "Recommendations it groups",
+    "inference": "Our own inference",
+    "supports": "The field it supports",
 }
 
 
