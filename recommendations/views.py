@@ -348,10 +348,11 @@ class RecommendationListView(FacetedListView):
 
 def commitment_facet(filterset):
     """The "Promised dates" facet: how many of the listed recommendations (given the
-    other filters) have a commitment in each state today. Two queries: the listed
-    pks, and every commitment's dates (there are few), whose states are worked out
-    here as on the recommendation's page."""
-    listed = set(filtered_except(filterset, "commitment").values_list("pk", flat=True))
+    other filters) have a commitment in each state today. One query: the dates of
+    the listed recommendations' commitments (there are few), whose states are
+    worked out here as on the recommendation's page; the listed ones are a
+    subquery, so the cost follows the filtered set."""
+    listed = filtered_except(filterset, "commitment").values("pk")
     by_state = {state: set() for state in CommitmentState.values}
     for commitment in Commitment.objects.filter(recommendation__in=listed).only(
         "recommendation", "due_on", "due_precision", "met_on", "met_precision"

@@ -464,16 +464,16 @@ def test_list_query_count_is_flat(
     # One per facet (chapter, mission, position, delivery status, stance,
     # organisation, confidence, kind) and one more each for the chapters' and the
     # missions' own lists (their counts start from the results, so options with
-    # none come from there), two for promised dates, count, page with chapters
+    # none come from there), one for promised dates, count, page with chapters
     # and response counts, the page's missions, and the honest count: the review
     # and the recommendations counted by kind.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         client.get("/recommendations/")
     add(27)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         client.get("/recommendations/")
     # One more for each related filter given: the slugs are looked up.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         response = client.get(
             "/recommendations/",
             {
