@@ -102,6 +102,53 @@ def test_no_content_security_policy_violations(new_context, page_name, page_path
         )
 
 
+def test_no_console_error_page_error_or_failed_request_on_any_page_type(
+    new_context, page_types
+):
+    """Every page type in `page_types` (those PAGE_NAMES leaves out included): the
+    browser logs no console error (a missing favicon was one on every page), the
+    page's scripts throw nothing, and every request the page makes (its styles,
+    scripts, images, fonts, the favicon) succeeds. The page's own status is what
+    the other tests check: a page meant to answer 404 or 400 (the 404 page, a
+    broken alert link) makes Chromium log that status, which is not counted."""
+    context = new_context()
+    problems = []
+    for name, path in page_types.items():
+        page = context.new_page()
+        found = []
+
+        def on_console(message, found=found, path=path):
+            url = message.location.get("url", "")
+            own_status = url.endswith(path) and "Failed to load resource" in (
+                message.text
+            )
+            if message.type == "error" and not own_status:
+                found.append(f"console error: {message.text} ({url})")
+
+        def on_response(response, found=found):
+            if response.status >= 400 and response.request.resource_type != (
+                "document"
+            ):
+                found.append(f"{response.status} for {response.url}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error, found=found: found.append(f"{error}"))
+        page.on(
+            "requestfailed",
+            lambda request, found=found: found.append(
+                f"request failed: {request.url} ({request.failure})"
+            ),
+        )
+        page.on("response", on_response)
+        response = page.goto(path)
+        if response.status >= 500:
+            found.append(f"the page answered {response.status}")
+        page.wait_for_load_state("networkidle")
+        page.close()
+        problems += [f"{name} ({path}): {problem}" for problem in found]
+    assert not problems, "\n".join(problems)
+
+
 def test_page_renders_without_javascript(new_context, page_name, page_path):
     page = new_context(java_script_enabled=False).new_page()
     open_page(page, page_name, page_path)
