@@ -150,11 +150,20 @@ def read_fixtures(directory: Path) -> list[FixtureFile]:
     return files
 
 
-def read_bytes_within(path: Path, folder: Path) -> bytes:
-    """The bytes of `path`, a regular file inside `folder` and not a symbolic link,
-    of at most MAX_FILE_BYTES, checked before anything is read."""
+def read_bytes_within(path: Path, folder: Path, root: Path | None = None) -> bytes:
+    """The bytes of `path`, a regular file inside `folder` (itself inside `root`,
+    if given: a documents folder that is a symbolic link to elsewhere is refused)
+    and not a symbolic link, of at most MAX_FILE_BYTES, checked before anything is
+    read."""
     if path.is_symlink():
         raise FixtureError(path, "is a symbolic link; the loader reads only real files")
+    if root is not None:
+        try:
+            Path(folder).resolve().relative_to(Path(root).resolve())
+        except ValueError:
+            raise FixtureError(
+                folder, f"is outside {root} (a symbolic link to elsewhere)"
+            ) from None
     try:
         path.resolve(strict=True).relative_to(Path(folder).resolve())
     except ValueError:
@@ -719,7 +728,7 @@ class _Loader:
             raise FixtureError(
                 path, f"captured text {document} is missing", field="raw_text", **locate
             )
-        content = read_bytes_within(document, documents)
+        content = read_bytes_within(document, documents, root=self.directory)
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError as exc:
