@@ -7,6 +7,7 @@ easier) and the Flesch-Kincaid grade, from which the reading age is grade + 5 (a
 reading age of 12 is about grade 7). docs/readability.md records the results."""
 
 import os
+import re
 import sys
 from html.parser import HTMLParser
 from io import StringIO
@@ -27,6 +28,8 @@ import textstat  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
+
+URL = re.compile(r"https?://|www\.")
 
 
 class MainText(HTMLParser):
@@ -50,7 +53,8 @@ class MainText(HTMLParser):
         elif self.skipping and tag == self.skipping[-1]:
             self.skipping.append(tag)
         # Block boundaries end a sentence, or a list of labels reads as one sentence.
-        if tag in {
+        # A span shown as a block (GOV.UK's display-block class) is one too.
+        if "display-block" in classes or tag in {
             "p",
             "li",
             "h1",
@@ -69,6 +73,20 @@ class MainText(HTMLParser):
             "caption",
             "div",
             "button",
+            "blockquote",
+            "figure",
+            "figcaption",
+            "ul",
+            "ol",
+            "dl",
+            "table",
+            "tr",
+            "section",
+            "nav",
+            "details",
+            "fieldset",
+            "form",
+            "pre",
         }:
             self.parts.append(".\n")
 
@@ -79,34 +97,94 @@ class MainText(HTMLParser):
             self.depth -= 1
 
     def handle_data(self, data):
+        # A line break in the markup is a space: only blocks end sentences (a
+        # break in a template would otherwise end a line with no full stop, and
+        # textstat would read the lines after it as one long sentence).
         if self.depth and not self.skipping:
-            self.parts.append(data)
+            self.parts.append(data.replace("\n", " "))
 
     def text(self):
-        lines = [" ".join(p.split()) for p in "".join(self.parts).split("\n")]
+        # Web addresses are not read as words (textstat would count one as a word
+        # of dozens of syllables): they are left out.
+        lines = [
+            " ".join(word for word in p.split() if not URL.search(word))
+            for p in "".join(self.parts).split("\n")
+        ]
         return "\n".join(line for line in lines if line.strip(" .")).replace("..", ".")
 
 
 def pages():
-    from recommendations.models import Chapter, Recommendation
-    from sources.models import Organisation
+    """Every kind of page the browser tests scan (tests/browser/conftest.py), but
+    the admin's, by name: lists by their literal paths, details found from the data."""
+    from urllib.parse import urlencode
+
+    from django.utils import timezone
+
+    from alerts.messages import confirm_token
+    from alerts.models import Subscription
+    from recommendations.models import Chapter, Mission, Recommendation
+    from sources.models import Organisation, SourceDocument, StakeholderResponse
 
     recommendation = Recommendation.objects.order_by("slug").first()
-    found = {
+    mission = Mission.objects.filter(recommendations__isnull=False).first()
+    source = SourceDocument.objects.filter(capture="captured").first()
+    subscription = Subscription.objects.create(
+        email="reader@example.org", scope="recommendation", slug=recommendation.slug
+    )
+    confirmed = Subscription.objects.create(
+        email="confirmed@example.org",
+        scope="chapter",
+        slug=Chapter.objects.first().slug,
+        confirmed_at=timezone.now(),
+    )
+    hit_word = max(recommendation.title.split(), key=len).strip(",.:;'\"")
+    detail = recommendation.get_absolute_url()
+    return {
         "home": "/",
         "recommendation list": "/recommendations/",
-        "recommendation detail": recommendation.get_absolute_url(),
+        "recommendation list, filtered": f"/recommendations/?mission={mission.slug}",
+        "recommendation detail": detail,
+        "chapter list": "/chapters/",
         "chapter detail": Chapter.objects.first().get_absolute_url(),
+        "mission list": "/missions/",
+        "mission detail": mission.get_absolute_url(),
+        "organisation list": "/organisations/",
         "organisation detail": Organisation.objects.first().get_absolute_url(),
+        "response list": "/responses/",
+        "response detail": StakeholderResponse.objects.first().get_absolute_url(),
+        "source list": "/sources/",
+        "source detail": source.get_absolute_url(),
+        "key figures": "/key-figures/",
+        "timeline": "/timeline/",
+        "publications": "/publications/",
+        "search with results": f"/search/?{urlencode({'q': hit_word})}",
+        "search without results": "/search/?q=xylophonequux",
+        "data": "/data/",
+        "charts": "/charts/",
         "tracker": "/tracker/",
         "how we track": "/how-we-track/",
+        "discrepancies": "/discrepancies/",
         "what's changed": "/changes/",
-        "report a problem": "/report/",
+        "record history": f"{detail}history/",
+        "report a problem": f"/report/?{urlencode({'page': detail})}",
+        "report thanks": f"/report/thanks/?{urlencode({'page': detail})}",
         "glossary": "/glossary/",
         "cover your tracks": "/cover-your-tracks/",
         "alert sign-up": f"/alerts/?scope=recommendation&slug={recommendation.slug}",
+        "alert sign-up for a list": "/alerts/?"
+        + urlencode({"scope": "list", "query": f"mission={mission.slug}"}),
+        "alert check your email": "/alerts/check-your-email/",
+        "alert unsubscribe": f"/alerts/unsubscribe/{subscription.key}/",
+        "alert confirmed": f"/alerts/confirm/{confirm_token(confirmed)}/",
+        "alert unsubscribed": "/alerts/unsubscribe/no-such-alert/",
+        "alert link problem": "/alerts/confirm/not-a-signed-token/",
+        "page not found": "/no-such-page/",
+        "API docs": "/api/docs/",
     }
-    return found
+
+
+# Pages that answer with another status than 200, as they should.
+STATUS = {"alert link problem": 400, "page not found": 404}
 
 
 def main():
@@ -123,7 +201,7 @@ def main():
     with override_settings(STORAGES={**django.conf.settings.STORAGES, **storage}):
         for name, path in pages().items():
             response = client.get(path)
-            if response.status_code != 200:
+            if response.status_code != STATUS.get(name, 200):
                 rows.append((name, "(no such page)", "", "", ""))
                 continue
             parser = MainText()
