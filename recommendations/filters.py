@@ -49,13 +49,13 @@ class RecommendationFilter(django_filters.FilterSet):
         field_name="responses__organisation",
         queryset=Organisation.objects.all(),
         to_field_name="slug",
-        label="Stakeholder organisation",
+        label="Who responded",
         distinct=True,
     )
     stance = django_filters.MultipleChoiceFilter(
         field_name="responses__stance",
         choices=Stance.choices,
-        label="Stance of responses",
+        label="What responses said",
         distinct=True,
     )
     confidence = django_filters.MultipleChoiceFilter(
@@ -63,7 +63,7 @@ class RecommendationFilter(django_filters.FilterSet):
     )
     kind = KindFilter(
         choices=RecommendationKind.choices,
-        label="Kind of record (recommendations unless chosen)",
+        label="Kind of record (only recommendations unless you choose)",
     )
     position = django_filters.MultipleChoiceFilter(
         choices=Position.choices, label="Government position"

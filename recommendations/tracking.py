@@ -82,18 +82,18 @@ DELIVERY_STATUS_DEFINITIONS = {
 
 CONFIDENCE_DEFINITIONS = {
     Confidence.HIGH: (
-        "We have seen the report's own words on this recommendation: reproduced word "
-        "for word, or quoted by a source (in quotation marks, as “the report said”, or "
-        "with a page reference)."
+        "We have seen the report's own words for this. A source copies them word for "
+        "word, or quotes them: in quotation marks, after “the report said”, or with a "
+        "page number."
     ),
     Confidence.MEDIUM: (
         "A source says plainly that the final report makes it, or the review's own "
-        "publications (the chair's open letters of 23 May 2022) state it; we have not "
-        "seen the report's words on it."
+        "papers say so (the chair's open letters of 23 May 2022). We have not seen the "
+        "report's own words for it."
     ),
     Confidence.LOW: (
-        "Indirect evidence only: a source says the report addressed the topic, or the "
-        "evidence is a forum post or a list carried over from elsewhere."
+        "We have only weaker clues: a source says the report covered the topic, or the "
+        "clue is a forum post or a list copied from somewhere else."
     ),
 }
 

@@ -55,7 +55,7 @@ def test_cards_show_position_and_status_with_their_dates(client, tracked, url):
     assertContains(response, AS_AT_POSITION, html=False)
     assertContains(response, AS_AT_STATUS, html=False)
     # A recommendation no update has touched says so, and gives no date.
-    assertContains(response, "No response found</strong><span")
+    assertContains(response, "No response found</strong>. Delivery:")
 
 
 def test_organisation_page_gives_the_positions_date(client, tracked, organisation):

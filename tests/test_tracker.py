@@ -129,7 +129,7 @@ def test_how_we_track_explains_how_the_data_is_gathered(client, db):
         "November 2026",
         "checked by code, word for word",
         "quoted as published",
-        "cited pages cannot be checked by code",
+        "we cannot check their words",
         "in our own words",
         "only where a source gives one",
         "latest dated update that states a position",
@@ -406,7 +406,8 @@ def test_cited_sources_are_as_reported_and_quoted_as_published(client, tracked):
     )
     assertContains(
         response,
-        "Quoted as published — cited pages cannot be checked by code.",
+        "Quoted as the source published it. We have no copy of the page, so we "
+        "could not check the words.",
         count=3,
     )
     # A captured source links to the passage highlighted in our copy, as before.
