@@ -27,7 +27,9 @@ from sources.models import (
 
 
 class SourceDocumentFilter(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=SourceKind.choices, label="Kind")
+    kind = django_filters.MultipleChoiceFilter(
+        choices=SourceKind.choices, label="Kind", distinct=False
+    )
     capture = django_filters.ChoiceFilter(choices=Capture.choices, label="Capture")
 
     class Meta:
@@ -37,7 +39,7 @@ class SourceDocumentFilter(django_filters.FilterSet):
 
 class OrganisationFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(
-        choices=OrganisationKind.choices, label="Kind"
+        choices=OrganisationKind.choices, label="Kind", distinct=False
     )
 
     class Meta:
@@ -46,10 +48,16 @@ class OrganisationFilter(django_filters.FilterSet):
 
 
 class StakeholderResponseFilter(django_filters.FilterSet):
-    organisation = by_slugs(Organisation, "Organisation", "organisation")
-    stance = django_filters.MultipleChoiceFilter(choices=Stance.choices, label="Stance")
+    organisation = by_slugs(
+        Organisation, "Organisation", "organisation", distinct=False
+    )
+    # The response's own columns: no join, so no DISTINCT (only the many-to-many
+    # filters below need it).
+    stance = django_filters.MultipleChoiceFilter(
+        choices=Stance.choices, label="Stance", distinct=False
+    )
     moment = django_filters.MultipleChoiceFilter(
-        choices=Moment.choices, label="Responds to"
+        choices=Moment.choices, label="Responds to", distinct=False
     )
     source = by_slug(SourceDocument, "Source")
     # Many-to-many: a response about several of the chosen records is listed once

@@ -22,10 +22,13 @@ class RelatedSlugsFilter(django_filters.ModelMultipleChoiceFilter):
         return {self.field_name: v}
 
 
-def by_slugs(model, label, field_name):
+def by_slugs(model, label, field_name, *, distinct=True):
+    """Any of several related records, by slug. `distinct=False` for a foreign key,
+    which cannot list a record twice."""
     return RelatedSlugsFilter(
         field_name=field_name,
         queryset=model.objects.all(),
         to_field_name="slug",
         label=label,
+        distinct=distinct,
     )

@@ -243,8 +243,11 @@ def _count_facet(filterset, facet, show_all, show_all_url):
 def _counted_related(filter_, path, others):
     """The related records that some of `others` link to, each with how many: the
     join runs from the filtered results outwards."""
+    # One hop (a chapter's recommendations, a mission's) links each pair once; over
+    # two (an organisation's responses' recommendations) a result can be reached
+    # twice and is counted once.
     return filter_.queryset.filter(**{f"{path}__in": others}).annotate(
-        facet_count=Count(path, distinct=True)
+        facet_count=Count(path, distinct="__" in path)
     )
 
 
@@ -302,15 +305,27 @@ def _count_top_related(filterset, facet, others, chosen):
 
 
 def _count_choices(filterset, facet, others, chosen):
-    """A choice field of the listed records, or of records related to them."""
+    """A choice field of the listed records, or of records related to them
+    (field_name "responses__stance"). One grouped query over the filtered results:
+    on their own column without DISTINCT; on a related record's, from that record's
+    table, counting the distinct results each choice is linked to, so that no
+    listed record is joined at all."""
     filter_ = filterset.filters[facet.name]
     selected = {str(item) for item in chosen}
-    counts = dict(
-        filterset.queryset.model.objects.filter(pk__in=others)
-        .values_list(filter_.field_name)
-        .annotate(n=Count("pk", distinct=True))
-        .order_by()
-    )
+    model = filterset.queryset.model
+    relation, _, column = filter_.field_name.rpartition("__")
+    if relation:
+        field = model._meta.get_field(relation)
+        back = field.field.name if field.auto_created else field.related_query_name()
+        rows = field.related_model.objects.filter(**{f"{back}__in": others})
+        counted = Count(back, distinct=True)
+    else:
+        rows, column, counted = (
+            model.objects.filter(pk__in=others),
+            filter_.field_name,
+            Count("pk"),
+        )
+    counts = dict(rows.values_list(column).annotate(n=counted).order_by())
     return [
         Option(str(value), str(label), counts.get(value, 0), str(value) in selected)
         for value, label in filter_.extra["choices"]
