@@ -1,9 +1,13 @@
 """The corrections throttle holds across server processes: two real servers (two
-`manage.py runserver` processes) sharing one real Redis accept exactly
-THROTTLE_LIMIT of 40 rapid posts from one client, however the posts are split. With
-the old per-process LocMemCache, 17 of 40 got through."""
+`manage.py runserver` processes) sharing one real Redis, or one database's cache
+table, accept exactly THROTTLE_LIMIT of 40 rapid posts from one client, however the
+posts are split. With the old per-process LocMemCache, 17 of 40 got through. The
+database cache is tried on SQLite and, when DATABASE_URL is PostgreSQL, on a
+PostgreSQL database of the servers' own (the test database's rows are not
+committed, so servers could not share them)."""
 
 import http.client
+import os
 import re
 import shutil
 import socket
@@ -14,8 +18,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
+import psycopg2
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from sources.corrections import THROTTLE_LIMIT
 
@@ -47,7 +53,7 @@ def redis_url():
     and nothing left in it counts: redis-server on a free port, without persistence."""
     server = shutil.which("redis-server")
     if server is None:
-        pytest.skip("redis-server is not installed: run `make services-deps`")
+        pytest.skip("redis-server is not installed: run `make test-deps`")
     port = free_port()
     process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
@@ -63,40 +69,99 @@ def redis_url():
         process.wait(timeout=10)
 
 
-@pytest.fixture(params=["redis", "database cache"])
+SERVERS = ["redis", "database cache"]
+if connection.vendor == "postgresql":
+    SERVERS.append("database cache, PostgreSQL")
+
+
+class SQLiteDatabase:
+    def __init__(self, tmp_path):
+        self.path = tmp_path / "db.sqlite3"
+        self.url = f"sqlite:///{self.path}"
+
+    def count(self, table):
+        with sqlite3.connect(self.path) as db:
+            return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+    def drop(self):
+        pass
+
+
+class PostgreSQLDatabase:
+    """A database of its own on the test database's server, dropped afterwards."""
+
+    def __init__(self):
+        params = connection.settings_dict
+        self.server = {
+            "user": params["USER"],
+            "password": params["PASSWORD"] or None,
+            "host": params["HOST"] or "127.0.0.1",
+            "port": params["PORT"] or 5432,
+        }
+        self.name = f"throttle_servers_{os.getpid()}"
+        self._run(f'DROP DATABASE IF EXISTS "{self.name}"')
+        self._run(f'CREATE DATABASE "{self.name}"')
+        password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
+        self.url = (
+            f"postgres://{self.server['user']}{password}@{self.server['host']}:"
+            f"{self.server['port']}/{self.name}"
+        )
+
+    def _run(self, sql, dbname="postgres"):
+        db = psycopg2.connect(dbname=dbname, **self.server)
+        db.autocommit = True
+        try:
+            with db.cursor() as cursor:
+                cursor.execute(sql)
+                return cursor.fetchone() if cursor.description else None
+        finally:
+            db.close()
+
+    def count(self, table):
+        return self._run(f"SELECT COUNT(*) FROM {table}", dbname=self.name)[0]
+
+    def drop(self):
+        self._run(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=SERVERS)
 def servers(request, tmp_path):
-    """Two servers on one SQLite database file, counting in Redis (REDIS_URL) or,
-    without it, in the database's cache table."""
-    database = tmp_path / "db.sqlite3"
+    """Two servers on one database, counting in Redis (REDIS_URL) or, without it,
+    in the database's cache table: a SQLite file, or a PostgreSQL database."""
+    if request.param.endswith("PostgreSQL"):
+        database = PostgreSQLDatabase()
+    else:
+        database = SQLiteDatabase(tmp_path)
     env = {
         "PATH": "/usr/bin:/bin",
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database.url,
         # Only so that pages find their static files without a collectstatic.
         "DJANGO_DEBUG": "1",
     }
     if request.param == "redis":
         env["REDIS_URL"] = request.getfixturevalue("redis_url")
-    for command in ["migrate", "createcachetable"]:
-        subprocess.run(
-            [sys.executable, "manage.py", command, "--verbosity", "0"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            check=True,
-        )
-    ports = [free_port(), free_port()]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload"]
-            + [f"127.0.0.1:{port}"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
+    processes = []
     try:
+        for command in ["migrate", "createcachetable"]:
+            subprocess.run(
+                [sys.executable, "manage.py", command, "--verbosity", "0"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                check=True,
+            )
+        ports = [free_port(), free_port()]
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", "--noreload"]
+                + [f"127.0.0.1:{port}"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for port in ports
+        ]
         for port, process in zip(ports, processes, strict=True):
             wait_for_port(port, process, "runserver")
         yield ports, database
@@ -104,6 +169,7 @@ def servers(request, tmp_path):
         for process in processes:
             process.terminate()
             process.wait(timeout=10)
+        database.drop()
 
 
 def request(port, method, path, body=None, headers=None):
@@ -147,6 +213,4 @@ def test_forty_posts_over_two_servers_accept_exactly_the_limit(
         statuses = list(pool.map(post, range(POSTS)))
     assert statuses.count(302) == THROTTLE_LIMIT, statuses
     assert statuses.count(429) == POSTS - THROTTLE_LIMIT, statuses
-    with sqlite3.connect(database) as db:
-        (stored,) = db.execute("SELECT COUNT(*) FROM sources_correction").fetchone()
-    assert stored == THROTTLE_LIMIT
+    assert database.count("sources_correction") == THROTTLE_LIMIT
