@@ -118,9 +118,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# The API's Swagger UI and Redoc pages (not our markup) also need inline styles and
-# a worker from a blob: URL (Redoc): review_portal/middleware.py adds these there.
-CSP_API_DOCS_PATHS = ("/api/docs/", "/api/redoc/")
+# The API's Redoc page (not our markup) also needs inline styles and a worker from a
+# blob: URL: review_portal/middleware.py adds these there. /api/docs/ is a page of
+# the site's own (review_portal/api.py docs), under the same policy as every page.
+CSP_API_DOCS_PATHS = ("/api/redoc/",)
 CSP_API_DOCS_UPDATE = {"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]}
 # Permissions-Policy (review_portal/middleware.py): features no page uses, off for
 # the portal and for anything it embeds.
