@@ -277,25 +277,16 @@ def test_rule_g_covers_source_descriptions():
 
 
 @pytest.mark.django_db
-def test_the_shipped_fixtures_pass_every_rule():
-    call_command("load_review", verbosity=0)
+def test_the_shipped_fixtures_pass_every_rule(shipped_data):
     assert [str(v) for v in claims.check_database()] == []
 
 
 @pytest.mark.django_db
 def test_the_loader_refuses_an_unbacked_claim_naming_file_record_and_field(tmp_path):
-    import json
-    import shutil
-
-    from django.conf import settings
-    from django.core.management import CommandError
-
-    folder = tmp_path / "fixtures"
-    shutil.copytree(settings.FIXTURE_DIRS[0], folder)
-    path = folder / "government_updates.json"
-    records = json.loads(path.read_text(encoding="utf-8"))
+    folder = copy_of(MINI, tmp_path)
+    records = read(folder, "government_updates.json")
     records[0]["fields"]["detail"] += " It cost £999m."
-    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    write(folder, "government_updates.json", records)
     with pytest.raises(CommandError) as error:
         call_command("load_review", "--fixtures", str(folder), verbosity=0)
     slug = records[0]["fields"]["slug"]
@@ -352,8 +343,7 @@ def test_the_loader_refuses_an_unbacked_claim_and_leaves_the_database_as_it_was(
 
 
 @pytest.mark.django_db
-def test_umbrella_parts_load_even_when_a_part_comes_later_in_the_file():
-    call_command("load_review", verbosity=0)
+def test_umbrella_parts_load_even_when_a_part_comes_later_in_the_file(shipped_data):
     umbrella = Recommendation.objects.get(slug="end-the-care-cliff")
     assert umbrella.kind == "umbrella"
     assert list(umbrella.parts.values_list("slug", flat=True)) == [

@@ -6,10 +6,8 @@ import csv
 import io
 import sqlite3
 import zipfile
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from recommendations.models import Recommendation, RecommendationKind
 
@@ -34,8 +32,8 @@ API = {
 
 
 @pytest.fixture
-def portal(db):
-    call_command("load_review", stdout=StringIO())
+def portal(shipped_data, db):
+    """The shipped data, loaded once for the session (see tests/conftest.py)."""
 
 
 def test_the_whole_data_set_validates_and_matches_the_api(client, portal, tmp_path):

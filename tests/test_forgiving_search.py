@@ -1,10 +1,7 @@
 """Search that forgives how people type (review_portal/lib/forgiving.py), on the
 real portal data, on whichever database the suite runs on. Run it on both."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from pytest_django.asserts import assertContains
 
@@ -21,8 +18,8 @@ from sources.models import SourceDocument
 
 
 @pytest.fixture
-def portal(db):
-    call_command("load_review", stdout=StringIO())
+def portal(shipped_data, db):
+    """The shipped data, loaded once for the session (see tests/conftest.py)."""
 
 
 def found(outcome, kind="recommendation"):

@@ -5,10 +5,8 @@ writes unknown values as null in JSON and empty in CSV."""
 import csv
 import io
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from recommendations import downloads as recommendation_downloads
 from recommendations.downloads import RECOMMENDATIONS
@@ -56,8 +54,8 @@ GOVERNMENT_UPDATE_COLUMNS = [
 
 
 @pytest.fixture
-def portal(db):
-    call_command("load_review", stdout=StringIO())
+def portal(shipped_data, db):
+    """The shipped data, loaded once for the session (see tests/conftest.py)."""
 
 
 def test_every_download_opens_with_its_documented_columns_and_nulls(client, portal):
