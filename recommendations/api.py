@@ -6,7 +6,6 @@
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recommendations.filters import (
@@ -23,7 +22,6 @@ from recommendations.models import (
     KeyFigure,
     Mission,
     Recommendation,
-    RecommendationKind,
     Review,
     TimelineEvent,
 )
@@ -152,24 +150,6 @@ class InlineUpdateSerializer(PublicSerializer):
         return data
 
 
-# Three models have a "kind", and drf-spectacular names an enum after its field:
-# this one is named here. (Better, and then this class can go: an entry
-# "RecommendationKindEnum": "recommendations.models.RecommendationKind" in the
-# settings' ENUM_NAME_OVERRIDES, beside the other two.)
-@extend_schema_field(
-    {
-        "type": "string",
-        "enum": RecommendationKind.values,
-        "description": "\n".join(
-            f"* `{value}` - {label}" for value, label in RecommendationKind.choices
-        ),
-    },
-    component_name="RecommendationKindEnum",
-)
-class RecommendationKindField(serializers.ChoiceField):
-    pass
-
-
 class RecommendationSerializer(PublicSerializer):
     review = slug_of()
     chapter = slug_of()
@@ -180,11 +160,6 @@ class RecommendationSerializer(PublicSerializer):
     )
     chapter_title = serializers.CharField(
         source="chapter.title", read_only=True, help_text="That chapter's title."
-    )
-    kind = RecommendationKindField(
-        RecommendationKind.choices,
-        read_only=True,
-        help_text=Recommendation._meta.get_field("kind").help_text,
     )
     missions = slug_of(many=True)
     parts = slug_of(

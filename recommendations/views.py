@@ -24,7 +24,6 @@ from recommendations.models import (
     KeyFigure,
     Mission,
     Recommendation,
-    RecommendationKind,
     Review,
     TimelineEvent,
 )
@@ -243,9 +242,7 @@ def tracker(request, extension=None):
     elif form.cleaned_data["chapter"]:
         chapter = next(c for c in chapters if c.slug == form.cleaned_data["chapter"])
     # Recommendations only, as the list each cell links to counts them.
-    recommendations = Recommendation.objects.filter(
-        kind=RecommendationKind.RECOMMENDATION
-    )
+    recommendations = Recommendation.objects.counted()
     if chapter is not None:
         recommendations = recommendations.filter(chapter=chapter)
     counts = tracking.tracker_counts(recommendations)

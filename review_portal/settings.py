@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SourceKindEnum": "sources.models.SourceKind",
         "OrganisationKindEnum": "sources.models.OrganisationKind",
+        "RecommendationKindEnum": "recommendations.models.RecommendationKind",
     },
 }
 

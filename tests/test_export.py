@@ -6,6 +6,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from recommendations.models import Recommendation
 from sources.exporting import fixture_fields, fixture_record
@@ -80,7 +81,7 @@ def test_export_then_load_into_an_empty_database_gives_the_same_records(
     )
 
 
-def test_export_shows_a_staff_edit_as_a_one_line_diff(shipped_data, tmp_path):
+def test_export_shows_a_staff_edit_as_its_line_and_its_date(shipped_data, tmp_path):
     run("export_review", str(tmp_path))
     recommendation = Recommendation.objects.order_by("slug").first()
     recommendation.title = "A clearer title"
@@ -90,5 +91,9 @@ def test_export_shows_a_staff_edit_as_a_one_line_diff(shipped_data, tmp_path):
     old = (FIXTURES / "recommendations.json").read_text(encoding="utf-8").splitlines()
     new = (tmp_path / "recommendations.json").read_text(encoding="utf-8").splitlines()
     changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
-    assert len(changed) == 1
-    assert "A clearer title" in changed[0][1]
+    # The title, and the record's "last updated" date (issue 10: when its content
+    # last changed, so the edit moves it to today).
+    assert len(changed) == 2
+    title, date = sorted(changed, key=lambda pair: '"changed_on"' in pair[1])
+    assert "A clearer title" in title[1]
+    assert f'"changed_on": "{timezone.localdate().isoformat()}"' in date[1]
