@@ -7,12 +7,12 @@ from django.conf import settings
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, loosened for the API's documentation pages only.
+    """django-csp's middleware, loosened for Redoc's page (/api/redoc/) only.
 
-    Swagger UI and Redoc (drf-spectacular, from drf-spectacular-sidecar's static
-    files) write inline styles and Redoc runs a worker from a blob: URL, neither of
-    which our own pages need. Their scripts still come only from our own origin:
-    Swagger UI's start-up script is served as a file (SpectacularSwaggerSplitView)."""
+    Redoc (drf-spectacular, from drf-spectacular-sidecar's static files) writes
+    inline styles and runs a worker from a blob: URL, neither of which our own
+    pages need (the portal's own API documentation, /api/docs/, takes the site's
+    policy). Its scripts still come only from our own origin."""
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)

@@ -92,8 +92,8 @@ MIDDLEWARE = [
     # Records the signed-in user as the author of each change in the history.
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Content-Security-Policy (CONTENT_SECURITY_POLICY below), with a stricter-than-
-    # usual policy for the API's Swagger UI and Redoc pages.
+    # Content-Security-Policy (CONTENT_SECURITY_POLICY below), loosened for the
+    # API's Redoc page only.
     "review_portal.middleware.ContentSecurityPolicyMiddleware",
     "review_portal.middleware.PermissionsPolicyMiddleware",
     # Locks out admin sign-in after repeated failures; django-axes wants it last.
@@ -103,7 +103,7 @@ MIDDLEWARE = [
 # Content-Security-Policy (django-csp 4): everything from our own origin, no inline
 # scripts or styles anywhere on the site's own pages (their scripts are static
 # files), nothing may frame the site, no plugins. Images may also be data: URLs
-# (GOV.UK Frontend's and Swagger UI's CSS use a few).
+# (GOV.UK Frontend's CSS uses a few).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -305,9 +305,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI and Redoc are served from our own static files, not a CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Redoc is served from our own static files, not a CDN.
     "REDOC_DIST": "SIDECAR",
     # Two models have a "kind" with different choices: name both enums.
     "ENUM_NAME_OVERRIDES": {
