@@ -364,20 +364,32 @@ def _date_tokens(date, precision) -> set[str]:
     return {str(date.year), str(date.day)}
 
 
+def names_chapter(excerpt: str, chapter) -> bool:
+    """Whether `excerpt` names `chapter`: "chapter 4" (any case), or its title."""
+    text = " ".join(excerpt.split()).lower()
+    return bool(
+        re.search(rf"\bchapter\s+{chapter.number}\b", text)
+        or " ".join(chapter.title.split()).lower() in text
+    )
+
+
 def check_recommendation(recommendation, citations, people=()) -> list[Violation]:
     found = []
     label, slug = _label(recommendation), recommendation.slug
-    if recommendation.chapter_basis == "stated" and not _supporting(
-        citations, "chapter"
-    ):
-        found.append(
-            Violation(
-                label,
-                slug,
-                "chapter_basis",
-                "chapter is 'stated' but no citation supports the chapter",
+    if recommendation.chapter_basis == "stated":
+        chapter = recommendation.chapter
+        if not any(
+            names_chapter(c.excerpt, chapter) for c in _supporting(citations, "chapter")
+        ):
+            found.append(
+                Violation(
+                    label,
+                    slug,
+                    "chapter_basis",
+                    f"chapter is 'stated' but no citation for the chapter names "
+                    f"chapter {chapter.number} or its title",
+                )
             )
-        )
     if recommendation.number:
         backing = [
             c

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from recommendations.models import (
+    Chapter,
     Discrepancy,
     GovernmentUpdate,
     KeyFigure,
@@ -147,20 +148,33 @@ def test_rule_b_a_year_dated_source_cannot_give_a_day():
     assert ("recommendations.governmentupdate", "an-update", "date") in where(found)
 
 
-def test_rule_c_stated_chapter_needs_a_chapter_citation():
-    found = claims.check_recommendation(
-        recommendation(chapter_basis="stated"), [cite("Do the thing")]
-    )
+def test_rule_c_stated_chapter_needs_a_chapter_citation_that_names_it():
+    four = Chapter(number=4, title="Unlocking the potential of family networks")
+    stated = recommendation(chapter_basis="stated", chapter=four)
+    found = claims.check_recommendation(stated, [cite("Do the thing")])
     assert where(found) == {
         ("recommendations.recommendation", "a-recommendation", "chapter_basis")
     }
     assert (
         claims.check_recommendation(
-            recommendation(chapter_basis="stated"),
-            [cite("In chapter 4 the report", "chapter")],
+            stated, [cite("In chapter 4 the report", "chapter")]
         )
         == []
     )
+    assert (
+        claims.check_recommendation(
+            stated, [cite("Unlocking the Potential of Family Networks says", "chapter")]
+        )
+        == []
+    )
+    # A citation marked as the chapter's must name this chapter, not another.
+    found = claims.check_recommendation(
+        stated, [cite("In chapter 5 the report", "chapter")]
+    )
+    assert where(found) == {
+        ("recommendations.recommendation", "a-recommendation", "chapter_basis")
+    }
+    assert "names chapter 4 or its title" in found[0].message
 
 
 def test_rule_c_number_needs_a_number_citation_holding_it():
