@@ -464,3 +464,22 @@ def test_neighbours_follow_reading_order_across_chapters_in_one_query(
     assert slugs(last_of_first) == ("b-first-chapter", "a-third-chapter")
     assert slugs(in_third) == ("c-first-chapter", "b-third-chapter")
     assert slugs(last) == ("a-third-chapter", None)
+
+
+def test_every_update_says_which_words_give_which_field_and_whose_they_are(
+    client, make_update, make_citation, make_source
+):
+    update = make_update(position="rejected", detail="Rejected.")
+    government = make_source(kind="government", publisher="Department for Education")
+    make_citation(
+        government_update=update,
+        source=government,
+        excerpt="makes 80 recommendations",
+        supports="position",
+    )
+    make_citation(government_update=update, excerpt="makes 80 recommendations")
+
+    response = client.get(update.recommendation.get_absolute_url())
+
+    assertContains(response, "These words give the government&#x27;s position.", 1)
+    assertContains(response, "Department for Education (the government's own words)")
