@@ -468,6 +468,11 @@ class Recommendation(NaturalSlugMixin, Curated):
         indexes = [
             # Reading order within a chapter: previous and next (neighbours()).
             models.Index(fields=["chapter", "slug"], name="recommendation_reading"),
+            # Each chapter's count of recommendations (home, chapters), read from
+            # the index alone.
+            models.Index(
+                fields=["chapter", "kind"], name="recommendation_chapter_kind"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
