@@ -348,7 +348,7 @@ class RecommendationViewSet(PublicViewSet):
             # The updates and citations inline, each citation with its source
             # joined: one query per relation, never one per record. (The
             # sources app's Citation, reached through the relation, not imported.)
-            cited = _citations().select_related("source")
+            cited = _citations().with_source()
             queryset = queryset.prefetch_related(
                 Prefetch(
                     "government_updates",

@@ -328,7 +328,7 @@ class RecommendationQuerySet(CuratedQuerySet):
         # Each citation with its source joined (the sources app's Citation,
         # reached through the relation: this module does not import sources).
         cited = self.model._meta.get_field("citations").related_model.objects
-        cited = cited.select_related("source")
+        cited = cited.with_source()
         return self.listed().prefetch_related(
             models.Prefetch("parts", queryset=self.model.objects.only("slug")),
             models.Prefetch("citations", queryset=cited),

@@ -43,6 +43,7 @@ from review_portal.lib.lists import (
     quoted,
 )
 from sources.models import (
+    WITHOUT_SOURCE_TEXT,
     ChapterTitle,
     Citation,
     Commitment,
@@ -79,7 +80,12 @@ class ChapterDetailView(DetailView):
                 "recommendations",
                 queryset=Recommendation.objects.with_tracking_dates().order_by("slug"),
             ),
-            Prefetch("titles", queryset=ChapterTitle.objects.select_related("source")),
+            Prefetch(
+                "titles",
+                queryset=ChapterTitle.objects.select_related("source").defer(
+                    *WITHOUT_SOURCE_TEXT
+                ),
+            ),
             "citations__source",
         )
 
@@ -112,7 +118,9 @@ class RecommendationDetailView(DetailView):
             return redirect(absorbed, permanent=True)
 
     def get_queryset(self):
-        responses = StakeholderResponse.objects.select_related("organisation", "source")
+        responses = StakeholderResponse.objects.select_related(
+            "organisation", "source"
+        ).defer(*WITHOUT_SOURCE_TEXT)
         updates = GovernmentUpdate.objects.order_by("date", "slug").prefetch_related(
             Prefetch("citations", queryset=Citation.objects.with_source()),
             "commitments",

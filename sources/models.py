@@ -253,12 +253,19 @@ class Organisation(NaturalSlugMixin, Curated):
         return reverse("sources:organisation_detail", args=[self.slug])
 
 
+# A source's whole text (the report is 278 pages), which no page showing a
+# citation or a response needs: left out wherever a source is joined in, or a
+# download would read it once per row.
+WITHOUT_SOURCE_TEXT = ("source__raw_text", "source__cleaned_text")
+
+
 class StakeholderResponseQuerySet(CuratedQuerySet):
     def listed(self):
         """The responses list's queryset, before filtering: newest first, undated
         last."""
         return (
             self.select_related("organisation", "source")
+            .defer(*WITHOUT_SOURCE_TEXT)
             .prefetch_related("recommendations")
             .order_by(F("responded_on").desc(nulls_last=True), "slug")
         )
@@ -450,8 +457,10 @@ def _target(model):
 
 class CitationQuerySet(CuratedQuerySet):
     def with_source(self):
-        # Each citation's source joined in, rather than one more query for them all.
-        return self.select_related("source")
+        # Each citation's source joined in, rather than one more query for them all,
+        # without the source's whole text (the report is 278 pages): no page that
+        # shows a citation needs it, and a download would read it once per row.
+        return self.select_related("source").defer(*WITHOUT_SOURCE_TEXT)
 
 
 class Citation(NaturalSlugMixin, Curated):

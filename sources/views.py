@@ -13,6 +13,7 @@ from sources.filters import (
 from sources.highlighting import highlight
 from sources.models import (
     CITATION_TARGETS,
+    WITHOUT_SOURCE_TEXT,
     Citation,
     Organisation,
     OrganisationKind,
@@ -100,8 +101,10 @@ class OrganisationDetailView(DetailView):
     def get_queryset(self):
         # One more query for all its responses' recommendations, for the table of
         # who said what about which.
-        responses = StakeholderResponse.objects.select_related(
-            "source"
+        responses = (
+            StakeholderResponse.objects.select_related("source").defer(
+                *WITHOUT_SOURCE_TEXT
+            )
         ).prefetch_related(
             Prefetch(
                 "recommendations",
@@ -133,6 +136,7 @@ class StakeholderResponseDetailView(DetailView):
         return (
             StakeholderResponse.objects.with_last_updated()
             .select_related("organisation", "source")
+            .defer(*WITHOUT_SOURCE_TEXT)
             .prefetch_related("recommendations", "chapters", "missions")
         )
 
