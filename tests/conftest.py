@@ -274,34 +274,6 @@ def curator(make_curator):
 
 
 @pytest.fixture
-def form_data():
-    """Gives the POST data of an admin change (or revert) form as rendered, inlines
-    included, as a browser would post it."""
-
-    def data_of(response):
-        forms = [response.context["adminform"].form]
-        # A history (revert) page has no inlines.
-        for inline in response.context.get("inline_admin_formsets", []):
-            forms += [inline.formset.management_form, *inline.formset.forms]
-        data = {}
-        for form in forms:
-            for field in form:
-                value = field.value()
-                if value is None or value is False:
-                    continue
-                data[field.html_name] = "on" if value is True else value
-                if field.field.show_hidden_initial:
-                    # A field with a callable default (former_slugs=list) also
-                    # renders its initial value in a hidden input, which is posted.
-                    data[field.html_initial_name] = field.field.prepare_value(
-                        field.initial
-                    )
-        return data
-
-    return data_of
-
-
-@pytest.fixture
 def curator_client(client, curator):
     client.force_login(curator)
     return client

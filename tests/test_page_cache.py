@@ -15,6 +15,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from recommendations.models import Recommendation
 from sources.models import Correction, StakeholderResponse
+from tests.test_curation import form_data
 
 MINI = Path(__file__).parent / "data" / "mini_fixtures"
 CHANGE = "/admin/recommendations/recommendation/{}/change/"
@@ -102,7 +103,7 @@ def test_downloads_stream_and_are_not_kept(reader, recommendation):
     assert "X-Page-Cache" not in response
 
 
-def test_an_admin_edit_shows_at_once(reader, curator_client, form_data, recommendation):
+def test_an_admin_edit_shows_at_once(reader, curator_client, recommendation):
     url = recommendation.get_absolute_url()
     fetch(reader, url)
     fetch(reader, "/recommendations/")
@@ -128,7 +129,7 @@ def test_a_delete_shows_at_once(reader, admin_client, make_response, recommendat
     assertNotContains(fetch(reader, "/responses/"), "A response about to be deleted.")
 
 
-def test_a_revert_shows_at_once(reader, curator_client, form_data, recommendation):
+def test_a_revert_shows_at_once(reader, curator_client, recommendation):
     url = recommendation.get_absolute_url()
     original = recommendation.history.latest()
     recommendation.title = "Before the revert"
