@@ -310,7 +310,7 @@ def every_feed():
         yield f"/changes/feed/?type={tracked.kind}"
 
 
-def test_after_the_first_load_every_feed_is_empty(client, shipped_data):
+def test_after_the_first_load_every_feed_is_empty(client, db, shipped_data):
     feeds = list(every_feed())
     assert len(feeds) > 30
 

@@ -253,10 +253,12 @@ def test_filters_and_navigation_are_reachable_at_320_pixels(
     page = new_context(viewport=NARROW).new_page()
     page.goto("/recommendations/")
 
-    # The service navigation folds behind a Menu button on small screens.
+    # The service navigation folds behind a Menu button on small screens, once
+    # GOV.UK Frontend's script has started (wait for it: under load it starts
+    # after the page has loaded, and then hides the links it finds open).
     menu = page.get_by_role("button", name="Menu")
-    if menu.is_visible():
-        menu.click()
+    expect(menu).to_be_visible()
+    menu.click()
     navigation = page.get_by_role("navigation", name="Menu")
     for link in navigation.get_by_role("link").all():
         expect(link).to_be_visible()
