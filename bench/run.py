@@ -17,8 +17,7 @@ byte and the whole, and the worker's RSS growth during it.
 
 Cache: "cold" serves with DJANGO_PAGE_CACHE=0 (the page cache off), "warm" with
 DJANGO_PAGE_CACHE=1 after a few requests to each page; --cache both (the default)
-does both, restarting gunicorn in between. Until the app honours
-DJANGO_PAGE_CACHE, cold and warm measure the same thing.
+does both, restarting gunicorn in between.
 
 Writes a Markdown table to stdout and everything as JSON to --json.
 Standard library only; wrk from Debian (apt-get install wrk).
