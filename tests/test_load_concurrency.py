@@ -129,14 +129,7 @@ def test_two_loads_on_postgresql_run_one_after_the_other():
 
 
 def test_two_loads_on_sqlite_run_one_after_the_other(tmp_path):
-    database = tmp_path / "db.sqlite3"
-    database_url = f"sqlite:///{database}"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-        cwd=settings.BASE_DIR,
-        env=command_env(database_url),
-        check=True,
-    )
+    database, database_url = migrated_sqlite(tmp_path)
     with open(f"{database}{LOCK_FILE_SUFFIX}", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
