@@ -44,6 +44,7 @@ FIXTURE_FILES = [
     ("chapter_titles.json", "sources.chaptertitle"),
     ("citations.json", "sources.citation"),
     ("commitments.json", "sources.commitment"),
+    ("rereads.json", "sources.reread"),
 ]
 DOCUMENTS_DIR = "documents"
 # The largest fixture file or captured document the loader reads, checked with stat()

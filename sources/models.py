@@ -790,3 +790,7 @@ class Commitment(NaturalSlugMixin, Curated):
 
     def get_state_display(self):
         return CommitmentState(self.state()).label
+
+
+# Re-readings under our rules live in their own module (see its docstring).
+from sources.rereads import Reread  # noqa: E402, F401
