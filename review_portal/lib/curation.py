@@ -4,6 +4,7 @@ Its admin half is `review_portal.lib.admin.CuratedAdminMixin`."""
 
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.utils.text import capfirst
 
 # The history's change reason when load_review writes a record; on the first load
 # into an empty database, FIRST_LOAD: that is the data arriving, not news.
@@ -25,6 +26,33 @@ def choices_constraint(field: str, choices: type[models.TextChoices], *, blank=F
         condition=models.Q(**{f"{field}__in": allowed}),
         name=f"%(app_label)s_%(class)s_{field}_valid",
     )
+
+
+# Public fields' labels where the field's verbose name reads badly on its own.
+LABELS = {
+    "slug": "Web address",
+    "url": "Link",
+    "is_headline": "Headline recommendation",
+    "chapter_basis": "How its chapter is known",
+    "note": "What we could not confirm",
+    "raw_text": "Captured text",
+    "responded_on": "Date of the response",
+    "is_date_approximate": "Date is approximate",
+    "moment": "Responding to",
+    "published_on": "Publication date",
+    "value": "Number",
+    "position": "Government position",
+    "delivery_status": "Delivery status",
+    "parts": "Recommendations it groups",
+    "inference": "Our own inference",
+    "supports": "The field it supports",
+}
+
+
+def field_label(model, name):
+    """A public field's label, the same on the record's page and in its history:
+    its plain words from LABELS, or else its verbose name."""
+    return LABELS.get(name) or capfirst(model._meta.get_field(name).verbose_name)
 
 
 INFERENCE_HELP = (

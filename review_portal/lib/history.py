@@ -28,27 +28,7 @@ from django.utils.text import capfirst
 from simple_history.models import DeletedObject
 from simple_history.utils import get_m2m_reverse_field_name
 
-from review_portal.lib.curation import FIRST_LOAD, LOADER_REASONS
-
-# Field labels where the field's verbose name reads badly on its own.
-LABELS = {
-    "slug": "Web address",
-    "url": "Link",
-    "is_headline": "Headline recommendation",
-    "chapter_basis": "How its chapter is known",
-    "note": "What we could not confirm",
-    "raw_text": "Captured text",
-    "responded_on": "Date of the response",
-    "is_date_approximate": "Date is approximate",
-    "moment": "Responding to",
-    "published_on": "Publication date",
-    "value": "Number",
-    "position": "Government position",
-    "delivery_status": "Delivery status",
-    "parts": "Recommendations it groups",
-    "inference": "Our own inference",
-    "supports": "The field it supports",
-}
+from review_portal.lib.curation import FIRST_LOAD, LOADER_REASONS, field_label
 
 
 @dataclass(frozen=True)
@@ -82,6 +62,14 @@ class Tracked:
     # Fields whose change is told "<phrase> changed from <old> to <new>":
     # (field name, phrase) pairs, e.g. ("position", "the government's position").
     phrases: tuple[tuple[str, str], ...] = ()
+    # A record that is itself an event (a re-reading under the portal's rules):
+    # `sentence` gives its feed title's "what happened", `event` the whole of it
+    # (with its day and reason), `who` who made it. Such a record is news on any
+    # install, so the first load does not hide it (`first_load_is_news`).
+    sentence: Callable[[models.Model], str] | None = None
+    event: Callable[[models.Model], str] | None = None
+    who: str = ""
+    first_load_is_news: bool = False
 
     @property
     def fields(self):
@@ -122,9 +110,7 @@ class Tracked:
         return [*foreign_keys, *self.extra_related]
 
     def field_label(self, name):
-        return LABELS.get(name) or capfirst(
-            self.model._meta.get_field(name).verbose_name
-        )
+        return field_label(self.model, name)
 
 
 def format_day(value):
@@ -170,6 +156,7 @@ class Change:
     subject_url: str = ""
     happened_on: datetime.date | None = None
     description: str = ""
+    sentence: str = ""  # see Tracked.sentence
 
     @property
     def anchor(self):
@@ -178,6 +165,8 @@ class Change:
     @property
     def who(self):
         # Never the user: the public sees only whether the loader or staff did it.
+        if self.tracked.who:
+            return self.tracked.who
         if self.event:
             return "Follows from the government's dated updates"
         if self.is_loaded:
@@ -212,6 +201,8 @@ class Change:
 
     @property
     def what_happened(self):
+        if self.sentence:
+            return self.sentence
         if self.noun:
             if self.action == "added":
                 return f"new {self.noun}"
@@ -320,6 +311,10 @@ def _load_kind(tracked, ids):
                 else None,
                 description=tracked.describe(record)
                 if is_added and tracked.describe
+                else "",
+                event=tracked.event(record) if is_added and tracked.event else "",
+                sentence=tracked.sentence(record)
+                if is_added and tracked.sentence
                 else "",
             )
         )
@@ -431,10 +426,13 @@ def change_keys(trackeds, since=None, until=None, scope=None):
     dicts of history_date, record_type (a kind) and history_id: one UNION ALL query, to slice.
 
     `scope` narrows some kinds, {kind: Q on its historical records}. The first load
-    of the data into an empty database is not a change: it is left out."""
+    of the data into an empty database is not a change: it is left out, but for
+    kinds whose records are events (Tracked.first_load_is_news)."""
     parts = []
     for tracked in trackeds:
-        history = tracked.history.exclude(history_change_reason=FIRST_LOAD)
+        history = tracked.history.all()
+        if not tracked.first_load_is_news:
+            history = history.exclude(history_change_reason=FIRST_LOAD)
         if since is not None:
             history = history.filter(history_date__gte=since)
         if until is not None:
