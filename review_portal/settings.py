@@ -168,7 +168,10 @@ TEMPLATES = [
                 "review_portal.navigation.navigation",
             ],
             # review_portal is no app, so its template tags are named here.
-            "libraries": {"glossary": "review_portal.templatetags.glossary"},
+            "libraries": {
+                "glossary": "review_portal.templatetags.glossary",
+                "public": "review_portal.lib.templatetags.public",
+            },
         },
     },
 ]
