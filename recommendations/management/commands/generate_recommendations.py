@@ -212,6 +212,16 @@ SUPPORT_CODES = {
     Supports.NUMBER: "n",
 }
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z‘'\"“(])")
+COUNTED = [
+    "synthetic recommendations",
+    "organisations",
+    "sources",
+    "responses",
+    "response links",
+    "government updates",
+    "citations",
+    "commitments",
+]
 
 
 class Weighted:
@@ -285,8 +295,41 @@ class Corpus:
         self.publishers = sorted({s["publisher"] for s in sources})
 
 
-def zipf_weights(n, exponent=1.0):
-    return list(accumulate(1.0 / (rank + 1) ** exponent for rank in range(n)))
+def zipf(values, exponent):
+    """A Weighted pick of `values`, the first most often (Zipf's law)."""
+    return Weighted(
+        [(value, 1.0 / (rank + 1) ** exponent) for rank, value in enumerate(values)]
+    )
+
+
+def as_precise_as(day, precision):
+    """`day` as its precision writes it: the first of its month or year."""
+    if precision == DatePrecision.YEAR:
+        return day.replace(month=1, day=1)
+    if precision == DatePrecision.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def set_tracked_values(rec, updates):
+    """Recommendation.tracked_values()'s rule, on unsaved updates: the latest dated
+    update's on each axis, ties broken by slug."""
+    latest_first = sorted(updates, key=lambda u: (u.date, u.slug), reverse=True)
+    rec.position = next(
+        (u.position for u in latest_first if u.position), Position.NO_RESPONSE_FOUND
+    )
+    rec.delivery_status = next(
+        (u.delivery_status for u in latest_first if u.delivery_status),
+        DeliveryStatus.NO_INFORMATION,
+    )
+
+
+def attach(objs, field):
+    """Set each object's `field`_id from its related object, saved since the object
+    was built (bulk_create writes the id, not the object); return them."""
+    for obj in objs:
+        setattr(obj, f"{field}_id", getattr(obj, field).pk)
+    return objs
 
 
 class Command(BaseCommand):
@@ -348,21 +391,11 @@ class Command(BaseCommand):
         self.verbosity = verbosity
         self.history = not no_history
         started = time.monotonic()
-        quiet = {"verbosity": 0}
-        call_command("migrate", interactive=False, **quiet)
-        call_command("createcachetable", **quiet)
-        if Review.objects.exists() and not force:
-            raise CommandError(
-                f"{url} already holds the review ({Recommendation.objects.count()} "
-                "recommendations). Use a new, empty database, or --force to replace "
-                "the synthetic rows of an earlier run."
-            )
-        if force:
-            self.remove_synthetic()
+        self.migrate(url, force)
         self.say(
             f"migrated in {time.monotonic() - started:.1f} s; loading the shipped review"
         )
-        call_command("load_review", **quiet)
+        call_command("load_review", verbosity=0)
         loaded = time.monotonic()
         review = Review.objects.get()
         existing = Recommendation.objects.count()
@@ -379,7 +412,6 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         self.check_tracking()
-        total = time.monotonic() - started
         counts["recommendations (all)"] = Recommendation.objects.count()
         self.stdout.write(
             "Generated: "
@@ -387,8 +419,22 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Times: load_review {loaded - started:.1f} s, synthetic rows "
-            f"{generated - loaded:.1f} s, total {total:.1f} s"
+            f"{generated - loaded:.1f} s, total {time.monotonic() - started:.1f} s"
         )
+
+    def migrate(self, url, force):
+        """Migrate the target; refuse it if it already holds the review, unless
+        --force, which removes an earlier run's synthetic rows."""
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        if Review.objects.exists() and not force:
+            raise CommandError(
+                f"{url} already holds the review ({Recommendation.objects.count()} "
+                "recommendations). Use a new, empty database, or --force to replace "
+                "the synthetic rows of an earlier run."
+            )
+        if force:
+            self.remove_synthetic()
 
     def say(self, message):
         if self.verbosity >= 1:
@@ -461,37 +507,44 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------ generate
 
     def generate(self, review, n):
-        rng, corpus = self.rng, self.corpus
-        counts = dict.fromkeys(
-            [
-                "synthetic recommendations",
-                "organisations",
-                "sources",
-                "responses",
-                "response links",
-                "government updates",
-                "citations",
-                "commitments",
-            ],
-            0,
-        )
+        """N synthetic recommendations and their related rows, CHUNK recommendations
+        at a time; the counts of what was written."""
+        counts = dict.fromkeys(COUNTED, 0)
         if n == 0:
             return counts
+        self.prepare(review)
+        organisations = self.make_organisations(n)
+        self.organisation_pick = zipf(organisations, 0.9)
+        self.sources, self.sentences_of = self.make_sources(n, organisations)
+        self.sources_of = {}  # an organisation's name: the sources it published
+        for source in self.sources:
+            self.sources_of.setdefault(source.publisher, []).append(source)
+        counts["organisations"] = len(organisations)
+        counts["sources"] = len(self.sources)
+        index = 0
+        started = time.monotonic()
+        while index < n:
+            size = min(CHUNK, n - index)
+            for name, value in self.generate_chunk(index, size).items():
+                counts[name] += value
+            index += size
+            self.say(
+                f"{index:,}/{n:,} recommendations written "
+                f"({time.monotonic() - started:.1f} s)"
+            )
+        return counts
+
+    def prepare(self, review):
+        """What every chunk draws from: the review's chapters and missions, the
+        weighted picks, and the recommendation numbers already taken."""
+        self.review = review
         chapters = list(Chapter.objects.filter(review=review).order_by("number"))
-        missions = list(Mission.objects.filter(review=review).order_by("number"))
+        self.missions = list(Mission.objects.filter(review=review).order_by("number"))
         # Chapters as often as the shipped recommendations sit in them (plus one).
-        chapter_pick = Weighted(
+        self.chapter_pick = Weighted(
             [(ch, 1 + ch.recommendations.count()) for ch in chapters]
         )
-        organisations = self.make_organisations(n)
-        counts["organisations"] = len(organisations)
-        sources, sentences_of = self.make_sources(n, organisations)
-        counts["sources"] = len(sources)
-        org_cumulative = zipf_weights(len(organisations), 0.9)
-        source_of_org = {}
-        for source in sources:
-            source_of_org.setdefault(source.publisher, []).append(source)
-        pick = {
+        self.picks = {
             "kind": Weighted(KINDS),
             "confidence": Weighted(CONFIDENCES),
             "updates": Weighted(UPDATES_PER_RECOMMENDATION),
@@ -500,282 +553,296 @@ class Command(BaseCommand):
             "stance": Weighted(STANCES),
             "moment": Weighted([(m, w) for m, w, _, _ in MOMENTS]),
         }
-        moment_dates = {m: (start, days) for m, _, start, days in MOMENTS}
-        numbers = {ch.pk: 0 for ch in chapters}
-        shipped_numbers = set(
+        self.moment_dates = {m: (start, days) for m, _, start, days in MOMENTS}
+        self.numbers = {ch.pk: 0 for ch in chapters}
+        self.shipped_numbers = set(
             Recommendation.objects.exclude(number="").values_list("number", flat=True)
         )
 
-        def excerpt_from(source):
-            own = sentences_of.get(source.pk)
-            return rng.choice(own) if own else rng.choice(corpus.document)
+    def generate_chunk(self, index, size):
+        """Synthetic recommendations index + 1 to index + size, written with their
+        updates, missions, parts, citations, promised dates and responses; the
+        counts. (The order of the random draws is the data: keep it.)"""
+        recs = [self.make_recommendation(i) for i in range(index, index + size)]
+        updates = [update for rec in recs for update in self.make_updates(rec)]
+        self.write(Recommendation, recs)
+        self.write(GovernmentUpdate, attach(updates, "recommendation"))
+        self.link_missions_and_parts(recs)
+        rec_citations = [c for rec in recs for c in self.cite_recommendation(rec)]
+        update_citations = [c for u in updates for c in self.cite_update(u)]
+        commitments = self.make_commitments(recs, updates)
+        responses, links = self.make_responses(index, recs)
+        self.write(
+            Citation,
+            attach(rec_citations, "recommendation")
+            + attach(update_citations, "government_update"),
+        )
+        return {
+            "synthetic recommendations": size,
+            "government updates": len(updates),
+            "responses": len(responses),
+            "response links": links,
+            "citations": len(rec_citations) + len(update_citations),
+            "commitments": len(commitments),
+        }
 
-        def cite(target_field, target, supports=Supports.RECORD, k=0):
-            source = rng.choice(sources)
-            return Citation(
-                slug=f"{PREFIX}{target.slug[len(PREFIX) :]}--{SUPPORT_CODES[supports]}{k}",
-                source=source,
-                excerpt=excerpt_from(source),
-                supports=supports,
-                **{target_field: target},
-            )
+    # ------------------------------------------------------------------ recommendations
 
-        index = 0
-        started = time.monotonic()
-        while index < n:
-            size = min(CHUNK, n - index)
-            recs = []
-            for i in range(index, index + size):
-                title = self.title()
-                chapter = chapter_pick.pick(rng)
-                stated = rng.random() < 0.05
-                number = ""
-                if rng.random() < 0.03:
-                    numbers[chapter.pk] += 1
-                    candidate = f"{chapter.number}.{numbers[chapter.pk] + 20}"
-                    number = "" if candidate in shipped_numbers else candidate
-                recs.append(
-                    Recommendation(
-                        review=review,
-                        chapter=chapter,
-                        chapter_basis=ChapterBasis.STATED
-                        if stated
-                        else ChapterBasis.INFERRED,
-                        chapter_note=""
-                        if stated
-                        else rng.choice(corpus.chapter_notes or [""]),
-                        number=number,
-                        slug=f"{PREFIX}{i + 1:06d}-{slugify(title)[:60]}".rstrip("-"),
-                        kind=pick["kind"].pick(rng),
-                        title=title,
-                        summary=self.paragraph(corpus.summary, 1, 3),
-                        addressed_to=rng.choice(corpus.addressed_to),
-                        is_headline=rng.random() < 0.12,
-                        confidence=pick["confidence"].pick(rng),
-                        note=self.paragraph(corpus.notes, 0, 2)
-                        if rng.random() < 0.6
-                        else "",
-                    )
-                )
-            # Government updates, and the position and status they give.
-            updates = []
-            for rec in recs:
-                k = pick["updates"].pick(rng)
-                days = sorted(
-                    self.date_between(datetime.date(2022, 6, 1), 1300) for _ in range(k)
-                )
-                mine = []
-                for j, day in enumerate(days):
-                    position, status = pick["axes"].pick(rng)
-                    precision = (
-                        DatePrecision.MONTH
-                        if rng.random() < 0.16
-                        else DatePrecision.DAY
-                    )
-                    if precision == DatePrecision.MONTH:
-                        day = day.replace(day=1)
-                    mine.append(
-                        GovernmentUpdate(
-                            recommendation=rec,
-                            slug=f"{rec.slug}--{day.isoformat()}-{j}",
-                            date=day,
-                            date_precision=precision,
-                            position=position,
-                            delivery_status=status,
-                            detail=self.paragraph(corpus.details, 1, 2),
-                        )
-                    )
-                ordered = sorted(mine, key=lambda u: (u.date, u.slug), reverse=True)
-                rec.position = next(
-                    (u.position for u in ordered if u.position),
-                    Position.NO_RESPONSE_FOUND,
-                )
-                rec.delivery_status = next(
-                    (u.delivery_status for u in ordered if u.delivery_status),
-                    DeliveryStatus.NO_INFORMATION,
-                )
-                updates.extend(mine)
-            self.write(Recommendation, recs)
-            for update in updates:
-                update.recommendation_id = update.recommendation.pk
-            self.write(GovernmentUpdate, updates)
-            # Missions and umbrellas' parts.
-            mission_rows, part_rows = [], []
-            for rec in recs:
-                roll = rng.random()
-                chosen = (
-                    missions
-                    if roll < 0.03
-                    else rng.sample(missions, 1)
-                    if roll < 0.13
-                    else []
-                )
-                mission_rows += [
-                    {"recommendation_id": rec.pk, "mission_id": m.pk} for m in chosen
-                ]
-                if rec.kind == RecommendationKind.UMBRELLA:
-                    parts = rng.sample(recs, min(len(recs), rng.randint(2, 5)))
-                    part_rows += [
-                        {"from_recommendation_id": rec.pk, "to_recommendation_id": p.pk}
-                        for p in parts
-                        if p.pk != rec.pk
-                    ]
-            self.write_links(Recommendation.missions.through, mission_rows)
-            self.write_links(Recommendation.parts.through, part_rows)
-            # Citations: the record, its stated chapter and number, each update's axes.
-            citations = []
-            for rec in recs:
-                citations += [
-                    cite("recommendation", rec, k=k)
-                    for k in range(rng.choice([1, 1, 2, 2, 2, 3, 3, 4]))
-                ]
-                if rec.chapter_basis == ChapterBasis.STATED:
-                    citations.append(cite("recommendation", rec, Supports.CHAPTER))
-                if rec.number:
-                    citations.append(cite("recommendation", rec, Supports.NUMBER))
-            for update in updates:
-                if update.position:
-                    citations.append(
-                        cite("government_update", update, Supports.POSITION)
-                    )
-                if update.delivery_status:
-                    citations.append(
-                        cite("government_update", update, Supports.DELIVERY_STATUS)
-                    )
-                if rng.random() < 0.35:
-                    citations.append(cite("government_update", update, Supports.DATE))
-            # Promised dates.
-            commitments = []
-            for rec in recs:
-                if rng.random() >= 0.05:
-                    continue
-                source = rng.choice(sources)
-                precision = rng.choice(list(DatePrecision))
-                due = self.date_between(datetime.date(2023, 1, 1), 1800)
-                due = (
-                    due.replace(month=1, day=1)
-                    if precision == DatePrecision.YEAR
-                    else due.replace(day=1)
-                    if precision == DatePrecision.MONTH
-                    else due
-                )
-                met = rng.random() < 0.2
-                met_source = rng.choice(sources) if met else None
-                commitments.append(
-                    Commitment(
-                        recommendation=rec,
-                        slug=f"{rec.slug}--promise"[:100],
-                        promise=rng.choice(corpus.details)[:300],
-                        due_on=due,
-                        due_precision=precision,
-                        source=source,
-                        excerpt=excerpt_from(source),
-                        met_on=self.date_between(due, 400) if met else None,
-                        met_source=met_source,
-                        met_excerpt=excerpt_from(met_source) if met else "",
-                    )
-                )
-            first_update = {}
-            for update in updates:
-                first_update.setdefault(update.recommendation_id, update)
-            for commitment in commitments:
-                commitment.recommendation_id = commitment.recommendation.pk
-                commitment.government_update = first_update.get(
-                    commitment.recommendation_id
-                )
-            self.write(Commitment, commitments)
-            # Responses: about 2.4 a recommendation, each on 1-4 recommendations.
-            responses, links, chapter_rows, mission_rows = [], [], [], []
-            n_responses = round(size * 2.4)
-            for j in range(n_responses):
-                org = organisations[
-                    bisect(org_cumulative, rng.random() * org_cumulative[-1])
-                ]
-                own_sources = source_of_org.get(org.name)
-                source = (
-                    rng.choice(own_sources)
-                    if own_sources and rng.random() < 0.7
-                    else rng.choice(sources)
-                )
-                moment = pick["moment"].pick(rng)
-                start, days = moment_dates[moment]
-                person, role = (
-                    rng.choice(corpus.people)
-                    if corpus.people and rng.random() < 0.4
-                    else ("", "")
-                )
-                own = sentences_of.get(source.pk)
-                quotation = (
-                    rng.choice(own)
-                    if own
-                    else rng.choice(corpus.document)
-                    if rng.random() < 0.5
-                    else ""
-                )
-                responses.append(
-                    StakeholderResponse(
-                        slug=f"{PREFIX}r{index * 3 + j + 1:07d}-{org.slug[len(PREFIX) :][:60]}",
-                        organisation=org,
-                        person=person,
-                        role=role,
-                        responded_on=None
-                        if rng.random() < 0.3
-                        else self.date_between(start, days),
-                        is_date_approximate=rng.random() < 0.1,
-                        moment=moment,
-                        stance=pick["stance"].pick(rng),
-                        summary=self.paragraph(corpus.response_summaries, 1, 3),
-                        quotation=quotation,
-                        source=source,
-                    )
-                )
-            self.write(StakeholderResponse, responses)
-            for j, response in enumerate(responses):
-                # Spread over the chunk so every recommendation gets some.
-                first = recs[j * size // n_responses]
-                chosen = {first.pk}
-                for _ in range(pick["links"].pick(rng) - 1):
-                    chosen.add(rng.choice(recs).pk)
-                links += [
-                    {"stakeholderresponse_id": response.pk, "recommendation_id": pk}
-                    for pk in sorted(chosen)
-                ]
-                if rng.random() < 0.07:
-                    chapter_rows.append(
-                        {
-                            "stakeholderresponse_id": response.pk,
-                            "chapter_id": first.chapter_id,
-                        }
-                    )
-                if rng.random() < 0.02:
-                    mission_rows.append(
-                        {
-                            "stakeholderresponse_id": response.pk,
-                            "mission_id": rng.choice(missions).pk,
-                        }
-                    )
-            self.write_links(StakeholderResponse.recommendations.through, links)
-            self.write_links(StakeholderResponse.chapters.through, chapter_rows)
-            self.write_links(StakeholderResponse.missions.through, mission_rows)
-            for citation in citations:
-                target = citation.recommendation or citation.government_update
-                if citation.recommendation is not None:
-                    citation.recommendation_id = target.pk
-                else:
-                    citation.government_update_id = target.pk
-            self.write(Citation, citations)
-            index += size
-            counts["synthetic recommendations"] += size
-            counts["government updates"] += len(updates)
-            counts["responses"] += len(responses)
-            counts["response links"] += len(links)
-            counts["citations"] += len(citations)
-            counts["commitments"] += len(commitments)
-            self.say(
-                f"{index:,}/{n:,} recommendations written "
-                f"({time.monotonic() - started:.1f} s)"
+    def make_recommendation(self, i):
+        """The i-th synthetic recommendation, unsaved; make_updates() sets its
+        position and delivery status."""
+        rng, corpus = self.rng, self.corpus
+        title = self.title()
+        chapter = self.chapter_pick.pick(rng)
+        stated = rng.random() < 0.05
+        number = self.next_number(chapter) if rng.random() < 0.03 else ""
+        return Recommendation(
+            review=self.review,
+            chapter=chapter,
+            chapter_basis=ChapterBasis.STATED if stated else ChapterBasis.INFERRED,
+            chapter_note="" if stated else rng.choice(corpus.chapter_notes or [""]),
+            number=number,
+            slug=f"{PREFIX}{i + 1:06d}-{slugify(title)[:60]}".rstrip("-"),
+            kind=self.picks["kind"].pick(rng),
+            title=title,
+            summary=self.paragraph(corpus.summary, 1, 3),
+            addressed_to=rng.choice(corpus.addressed_to),
+            is_headline=rng.random() < 0.12,
+            confidence=self.picks["confidence"].pick(rng),
+            note=self.paragraph(corpus.notes, 0, 2) if rng.random() < 0.6 else "",
+        )
+
+    def next_number(self, chapter):
+        """The chapter's next synthetic number (after the shipped 20 a chapter), or
+        "" if the shipped data already uses it."""
+        self.numbers[chapter.pk] += 1
+        candidate = f"{chapter.number}.{self.numbers[chapter.pk] + 20}"
+        return "" if candidate in self.shipped_numbers else candidate
+
+    def make_updates(self, rec):
+        """None to three government updates of `rec`, unsaved, in date order; sets
+        the position and status they give it."""
+        rng = self.rng
+        k = self.picks["updates"].pick(rng)
+        days = sorted(
+            self.date_between(datetime.date(2022, 6, 1), 1300) for _ in range(k)
+        )
+        updates = []
+        for j, day in enumerate(days):
+            position, status = self.picks["axes"].pick(rng)
+            precision = (
+                DatePrecision.MONTH if rng.random() < 0.16 else DatePrecision.DAY
             )
-        return counts
+            day = as_precise_as(day, precision)
+            updates.append(
+                GovernmentUpdate(
+                    recommendation=rec,
+                    slug=f"{rec.slug}--{day.isoformat()}-{j}",
+                    date=day,
+                    date_precision=precision,
+                    position=position,
+                    delivery_status=status,
+                    detail=self.paragraph(self.corpus.details, 1, 2),
+                )
+            )
+        set_tracked_values(rec, updates)
+        return updates
+
+    def link_missions_and_parts(self, recs):
+        """Write a few recommendations' missions (one, or now and then all) and each
+        umbrella's parts (two to five of the chunk's recommendations)."""
+        rng = self.rng
+        mission_rows, part_rows = [], []
+        for rec in recs:
+            roll = rng.random()
+            chosen = (
+                self.missions
+                if roll < 0.03
+                else rng.sample(self.missions, 1)
+                if roll < 0.13
+                else []
+            )
+            mission_rows += [
+                {"recommendation_id": rec.pk, "mission_id": m.pk} for m in chosen
+            ]
+            if rec.kind == RecommendationKind.UMBRELLA:
+                parts = rng.sample(recs, min(len(recs), rng.randint(2, 5)))
+                part_rows += [
+                    {"from_recommendation_id": rec.pk, "to_recommendation_id": p.pk}
+                    for p in parts
+                    if p.pk != rec.pk
+                ]
+        self.write_links(Recommendation.missions.through, mission_rows)
+        self.write_links(Recommendation.parts.through, part_rows)
+
+    # ------------------------------------------------------------------ citations
+
+    def excerpt_from(self, source):
+        """A sentence that `source` holds word for word, if captured; else any."""
+        own = self.sentences_of.get(source.pk)
+        return self.rng.choice(own) if own else self.rng.choice(self.corpus.document)
+
+    def cite(self, target_field, target, supports=Supports.RECORD, k=0):
+        source = self.rng.choice(self.sources)
+        return Citation(
+            slug=f"{PREFIX}{target.slug[len(PREFIX) :]}--{SUPPORT_CODES[supports]}{k}",
+            source=source,
+            excerpt=self.excerpt_from(source),
+            supports=supports,
+            **{target_field: target},
+        )
+
+    def cite_recommendation(self, rec):
+        """One to four citations of the record, and its stated chapter's and
+        number's."""
+        citations = [
+            self.cite("recommendation", rec, k=k)
+            for k in range(self.rng.choice([1, 1, 2, 2, 2, 3, 3, 4]))
+        ]
+        if rec.chapter_basis == ChapterBasis.STATED:
+            citations.append(self.cite("recommendation", rec, Supports.CHAPTER))
+        if rec.number:
+            citations.append(self.cite("recommendation", rec, Supports.NUMBER))
+        return citations
+
+    def cite_update(self, update):
+        """A citation for each axis the update sets, and sometimes its date's."""
+        citations = []
+        if update.position:
+            citations.append(self.cite("government_update", update, Supports.POSITION))
+        if update.delivery_status:
+            citations.append(
+                self.cite("government_update", update, Supports.DELIVERY_STATUS)
+            )
+        if self.rng.random() < 0.35:
+            citations.append(self.cite("government_update", update, Supports.DATE))
+        return citations
+
+    # ------------------------------------------------------------------ promised dates
+
+    def make_commitments(self, recs, updates):
+        """Write promised dates for about 5% of `recs`, each tied to its
+        recommendation's first update if it has one; return them."""
+        commitments = [
+            self.make_commitment(rec) for rec in recs if self.rng.random() < 0.05
+        ]
+        first_update = {}
+        for update in updates:
+            first_update.setdefault(update.recommendation_id, update)
+        for commitment in attach(commitments, "recommendation"):
+            commitment.government_update = first_update.get(
+                commitment.recommendation_id
+            )
+        return self.write(Commitment, commitments)
+
+    def make_commitment(self, rec):
+        rng = self.rng
+        source = rng.choice(self.sources)
+        precision = rng.choice(list(DatePrecision))
+        due = as_precise_as(
+            self.date_between(datetime.date(2023, 1, 1), 1800), precision
+        )
+        met = rng.random() < 0.2
+        met_source = rng.choice(self.sources) if met else None
+        return Commitment(
+            recommendation=rec,
+            slug=f"{rec.slug}--promise"[:100],
+            promise=rng.choice(self.corpus.details)[:300],
+            due_on=due,
+            due_precision=precision,
+            source=source,
+            excerpt=self.excerpt_from(source),
+            met_on=self.date_between(due, 400) if met else None,
+            met_source=met_source,
+            met_excerpt=self.excerpt_from(met_source) if met else "",
+        )
+
+    # ------------------------------------------------------------------ responses
+
+    def make_responses(self, index, recs):
+        """Write about 2.4 responses a recommendation of the chunk starting at
+        `index`, each on one to four of `recs`; return them and their links' count."""
+        n_responses = round(len(recs) * 2.4)
+        responses = self.write(
+            StakeholderResponse,
+            [self.make_response(index * 3 + j + 1) for j in range(n_responses)],
+        )
+        return responses, self.link_responses(responses, recs)
+
+    def make_response(self, number):
+        """The number-th synthetic response, unsaved and unlinked."""
+        rng, corpus = self.rng, self.corpus
+        org = self.organisation_pick.pick(rng)
+        own_sources = self.sources_of.get(org.name)
+        source = (
+            rng.choice(own_sources)
+            if own_sources and rng.random() < 0.7
+            else rng.choice(self.sources)
+        )
+        moment = self.picks["moment"].pick(rng)
+        start, days = self.moment_dates[moment]
+        person, role = (
+            rng.choice(corpus.people)
+            if corpus.people and rng.random() < 0.4
+            else ("", "")
+        )
+        own = self.sentences_of.get(source.pk)
+        quotation = (
+            rng.choice(own)
+            if own
+            else rng.choice(corpus.document)
+            if rng.random() < 0.5
+            else ""
+        )
+        return StakeholderResponse(
+            slug=f"{PREFIX}r{number:07d}-{org.slug[len(PREFIX) :][:60]}",
+            organisation=org,
+            person=person,
+            role=role,
+            responded_on=None if rng.random() < 0.3 else self.date_between(start, days),
+            is_date_approximate=rng.random() < 0.1,
+            moment=moment,
+            stance=self.picks["stance"].pick(rng),
+            summary=self.paragraph(corpus.response_summaries, 1, 3),
+            quotation=quotation,
+            source=source,
+        )
+
+    def link_responses(self, responses, recs):
+        """Write each saved response's recommendations (spread over `recs` so every
+        one gets some), and now and then a chapter or a mission; the count of
+        recommendation links."""
+        rng = self.rng
+        links, chapter_rows, mission_rows = [], [], []
+        for j, response in enumerate(responses):
+            first = recs[j * len(recs) // len(responses)]
+            chosen = {first.pk}
+            for _ in range(self.picks["links"].pick(rng) - 1):
+                chosen.add(rng.choice(recs).pk)
+            links += [
+                {"stakeholderresponse_id": response.pk, "recommendation_id": pk}
+                for pk in sorted(chosen)
+            ]
+            if rng.random() < 0.07:
+                chapter_rows.append(
+                    {
+                        "stakeholderresponse_id": response.pk,
+                        "chapter_id": first.chapter_id,
+                    }
+                )
+            if rng.random() < 0.02:
+                mission_rows.append(
+                    {
+                        "stakeholderresponse_id": response.pk,
+                        "mission_id": rng.choice(self.missions).pk,
+                    }
+                )
+        self.write_links(StakeholderResponse.recommendations.through, links)
+        self.write_links(StakeholderResponse.chapters.through, chapter_rows)
+        self.write_links(StakeholderResponse.missions.through, mission_rows)
+        return len(links)
+
+    # ------------------------------------------------------------------ organisations and sources
 
     def make_organisations(self, n):
         """About 2% of N, at least the shipped ones' number, at most 5,000; the shipped
@@ -812,58 +879,11 @@ class Command(BaseCommand):
     def make_sources(self, n, organisations):
         """About one source for every two recommendations; a tenth captured, with a
         text of 12-40 sentences (every excerpt quoting one is one of them)."""
-        rng, corpus = self.rng, self.corpus
         kinds = Weighted(SOURCE_KINDS)
         made, texts = [], []
         for i in range(max(10, n // 2)):
-            kind = kinds.pick(rng)
-            if kind in (SourceKind.PRESS_RELEASE, SourceKind.BLOG, SourceKind.WEB_PAGE):
-                publisher = rng.choice(organisations).name
-            else:
-                publisher = rng.choice(corpus.publishers)
-            title = (
-                f"{publisher} responds: {self.title().lower()}"
-                if kind == SourceKind.PRESS_RELEASE
-                else rng.choice(corpus.source_titles)
-                if rng.random() < 0.3
-                else self.title()
-            )[:300]
-            captured = rng.random() < 0.1
-            own = (
-                rng.sample(
-                    corpus.document, min(len(corpus.document), rng.randint(12, 40))
-                )
-                if captured
-                else []
-            )
-            raw = "\n\n".join(" ".join(own[k : k + 3]) for k in range(0, len(own), 3))
-            precision = (
-                DatePrecision.DAY if rng.random() < 0.85 else DatePrecision.MONTH
-            )
-            published = (
-                None
-                if rng.random() < 0.2
-                else self.date_between(datetime.date(2021, 1, 1), 1800)
-            )
-            if published and precision == DatePrecision.MONTH:
-                published = published.replace(day=1)
-            slug = f"{PREFIX}{i + 1:06d}-{slugify(title)[:70]}".rstrip("-")
-            made.append(
-                SourceDocument(
-                    slug=slug,
-                    title=title,
-                    publisher=publisher[:200],
-                    published_on=published,
-                    date_precision=precision,
-                    kind=kind,
-                    capture=Capture.CAPTURED if captured else Capture.CITED,
-                    url=f"https://www.{slugify(publisher)[:50]}.org.uk/{slug[len(PREFIX) :]}",
-                    raw_text=raw,
-                    # save() is not called by bulk_create: derive it here, as save() does.
-                    cleaned_text=clean_text(raw),
-                    description="A synthetic source for the benchmark.",
-                )
-            )
+            source, own = self.make_source(i, kinds.pick(self.rng), organisations)
+            made.append(source)
             texts.append(own)
         self.write(SourceDocument, made)
         sentences_of = {}
@@ -872,6 +892,53 @@ class Command(BaseCommand):
                 # Only what the cleaned text holds word for word.
                 sentences_of[source.pk] = [s for s in own if s in source.cleaned_text]
         return made, sentences_of
+
+    def make_source(self, i, kind, organisations):
+        """The i-th synthetic source, unsaved, and the sentences of its text (none
+        unless captured)."""
+        rng, corpus = self.rng, self.corpus
+        if kind in (SourceKind.PRESS_RELEASE, SourceKind.BLOG, SourceKind.WEB_PAGE):
+            publisher = rng.choice(organisations).name
+        else:
+            publisher = rng.choice(corpus.publishers)
+        title = (
+            f"{publisher} responds: {self.title().lower()}"
+            if kind == SourceKind.PRESS_RELEASE
+            else rng.choice(corpus.source_titles)
+            if rng.random() < 0.3
+            else self.title()
+        )[:300]
+        captured = rng.random() < 0.1
+        own = (
+            rng.sample(corpus.document, min(len(corpus.document), rng.randint(12, 40)))
+            if captured
+            else []
+        )
+        raw = "\n\n".join(" ".join(own[k : k + 3]) for k in range(0, len(own), 3))
+        precision = DatePrecision.DAY if rng.random() < 0.85 else DatePrecision.MONTH
+        published = (
+            None
+            if rng.random() < 0.2
+            else as_precise_as(
+                self.date_between(datetime.date(2021, 1, 1), 1800), precision
+            )
+        )
+        slug = f"{PREFIX}{i + 1:06d}-{slugify(title)[:70]}".rstrip("-")
+        source = SourceDocument(
+            slug=slug,
+            title=title,
+            publisher=publisher[:200],
+            published_on=published,
+            date_precision=precision,
+            kind=kind,
+            capture=Capture.CAPTURED if captured else Capture.CITED,
+            url=f"https://www.{slugify(publisher)[:50]}.org.uk/{slug[len(PREFIX) :]}",
+            raw_text=raw,
+            # save() is not called by bulk_create: derive it here, as save() does.
+            cleaned_text=clean_text(raw),
+            description="A synthetic source for the benchmark.",
+        )
+        return source, own
 
     # ------------------------------------------------------------------ check
 
