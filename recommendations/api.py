@@ -33,6 +33,7 @@ from review_portal.lib.api import (
     api_url,
     slug_of,
 )
+from sources.rereads import raise_if_removed
 
 
 class ReviewSerializer(PublicSerializer):
@@ -331,6 +332,7 @@ class RecommendationViewSet(PublicViewSet):
             # as its page did (Recommendation.objects.absorbing()).
             absorbed = Recommendation.objects.absorbing(kwargs["slug"])
             if absorbed is None:
+                raise_if_removed(kwargs["slug"])  # 410 Gone, with when and why
                 raise
             url = reverse("api:recommendation-detail", args=[absorbed.slug])
             query = request.META.get("QUERY_STRING", "")

@@ -51,6 +51,7 @@ from sources.models import (
     SourceDocument,
     StakeholderResponse,
 )
+from sources.rereads import removed_recommendation
 
 
 class ChapterListView(ListView):
@@ -114,7 +115,8 @@ class RecommendationDetailView(DetailView):
             # A duplicate merged into another record: its address moved for good.
             absorbed = Recommendation.objects.absorbing(kwargs["slug"])
             if absorbed is None:
-                raise
+                # Removed under our rules: 410 Gone, with when and why.
+                return removed_recommendation(request, kwargs["slug"])
             return redirect(absorbed, permanent=True)
 
     def get_queryset(self):

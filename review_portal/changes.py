@@ -43,6 +43,7 @@ from sources.models import (
     SourceDocument,
     StakeholderResponse,
 )
+from sources.rereads import Reread
 
 PAGE_SIZE = 25
 HISTORY_PAGE_SIZE = 50
@@ -133,6 +134,20 @@ def _update_words(update):
     return " ".join([*parts, update.detail])
 
 
+def _reread_subject(reread):
+    """What a re-reading concerns, in plain words: its recommendation, or the
+    response or record it changed."""
+    if reread.recommendation:
+        return reread.recommendation.title
+    if reread.response:
+        return _responder(reread.response)
+    return reread.record
+
+
+def _responder(response):
+    return response.organisation.name if response.organisation else "An organisation"
+
+
 def _commitment_date(commitment):
     update = commitment.government_update
     return update.date if update else None
@@ -210,14 +225,11 @@ TRACKED = [
     Tracked(
         "stakeholderresponse",
         StakeholderResponse,
-        title=lambda r: (
-            f"{r.organisation.name if r.organisation else 'An organisation'}"
-            f" on the {r.get_moment_display().lower()}"
-        ),
+        title=lambda r: f"{_responder(r)} on the {r.get_moment_display().lower()}",
         url=_page("sources:stakeholderresponse_detail"),
         # Named after the recommendations it speaks to where it speaks to any:
         # see name_responses().
-        subject=lambda r: r.organisation.name if r.organisation else "An organisation",
+        subject=_responder,
         noun=lambda r: f"response on the {r.get_moment_display().lower()}",
         happened_on=lambda r: r.responded_on,
         describe=lambda r: r.summary,
@@ -277,6 +289,26 @@ TRACKED = [
         noun=lambda r: f"promised date ({precise_date(r.due_on, r.due_precision)})",
         happened_on=_commitment_date,
         describe=lambda r: r.promise,
+    ),
+    Tracked(
+        "reread",
+        Reread,
+        title=_reread_subject,
+        url=lambda slug, parent: (
+            parent
+            and f"{_address('recommendations:recommendation_detail', parent)}#how-re-read"
+        ),
+        parent="recommendation",
+        extra_related=("response__organisation",),
+        subject=_reread_subject,
+        subject_url=lambda r: (
+            r.recommendation.get_absolute_url() if r.recommendation else ""
+        ),
+        happened_on=lambda r: r.made_on,
+        sentence=lambda r: r.instance.sentence,
+        event=lambda r: r.instance.event,
+        who="Re-read under our published rules",
+        first_load_is_news=True,
     ),
 ]
 TRACKED_BY_KIND = {tracked.kind: tracked for tracked in TRACKED}
@@ -399,6 +431,7 @@ RECOMMENDATION_KINDS = {
     "keyfigure": "recommendation_id",
     "discrepancy": "recommendation_id",
     "commitment": "recommendation_id",
+    "reread": "recommendation_id",
     "stakeholderresponse": None,  # many-to-many: see recommendation_scope()
 }
 
@@ -620,5 +653,9 @@ class RecordHistoryView(DetailView):
             problems=[problem] if problem else [],
             # Accepted reports from the public: their reference and date only.
             corrections=accepted_corrections(self.object),
+            # Changes our published rules made to it (sources.rereads).
+            rereads=self.object.rereads.all()
+            if hasattr(self.object, "rereads")
+            else [],
             **kwargs,
         )
