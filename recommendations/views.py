@@ -1,6 +1,7 @@
 from types import SimpleNamespace
 
 import django_filters
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -72,15 +73,30 @@ class MissionListView(ListView):
         return Mission.objects.with_counts()
 
 
-class ChapterDetailView(DetailView):
+class RecommendationsPageMixin:
+    """A detail page (a chapter, a mission) that lists its recommendations a page
+    at a time: what it costs follows the page, not how many it holds."""
+
+    recommendations_per_page = 50
+
+    def get_context_data(self, **kwargs):
+        paginator = Paginator(self.get_recommendations(), self.recommendations_per_page)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            page_obj=page,
+            page_range=paginator.get_elided_page_range(page.number),
+            **kwargs,
+        )
+
+
+class ChapterDetailView(RecommendationsPageMixin, DetailView):
     template_name = "recommendations/chapter_detail.html"
+
+    def get_recommendations(self):
+        return self.object.recommendations.with_tracking_dates().order_by("slug")
 
     def get_queryset(self):
         return Chapter.objects.with_last_updated().prefetch_related(
-            Prefetch(
-                "recommendations",
-                queryset=Recommendation.objects.with_tracking_dates().order_by("slug"),
-            ),
             Prefetch(
                 "titles",
                 queryset=ChapterTitle.objects.select_related("source").defer(
@@ -91,18 +107,18 @@ class ChapterDetailView(DetailView):
         )
 
 
-class MissionDetailView(DetailView):
+class MissionDetailView(RecommendationsPageMixin, DetailView):
     template_name = "recommendations/mission_detail.html"
 
-    def get_queryset(self):
-        return Mission.objects.with_last_updated().prefetch_related(
-            Prefetch(
-                "recommendations",
-                queryset=Recommendation.objects.select_related(
-                    "chapter"
-                ).with_tracking_dates(),
-            )
+    def get_recommendations(self):
+        return (
+            self.object.recommendations.select_related("chapter")
+            .with_tracking_dates()
+            .order_by("slug")
         )
+
+    def get_queryset(self):
+        return Mission.objects.with_last_updated()
 
 
 class RecommendationDetailView(DetailView):

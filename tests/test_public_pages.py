@@ -122,11 +122,36 @@ def test_chapter_query_count_is_flat(
             slug=f"title-{n}", chapter=chapter, source=source, title=f"Title {n}"
         )
 
-    # chapter, its recommendations, titles with their source, citations, their sources
-    with django_assert_num_queries(5):
+    # chapter, how many recommendations it has, a page of them, titles with their
+    # source, citations, their sources
+    with django_assert_num_queries(6):
         response = client.get("/chapters/chapter-one/")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("page", ["chapters/chapter-one", "missions/mission-one"])
+def test_chapter_and_mission_pages_list_recommendations_a_page_at_a_time(
+    client, mission, make_recommendation, page
+):
+    make_recommendation()
+    for n in range(1, 52):
+        make_recommendation(slug=f"r-{n:03}", title=f"Listed {n:03}")
+    mission.recommendations.set(Recommendation.objects.all())
+
+    first = client.get(f"/{page}/")
+    second = client.get(f"/{page}/", {"page": 2})
+    # A mistyped page number shows the first page, not an error.
+    mistyped = client.get(f"/{page}/", {"page": "x"})
+
+    # 52 in slug order: r-001 to r-050 first, then r-051 and recommendation-1.
+    assertContains(first, "Listed 050")
+    assertNotContains(first, "Listed 051")
+    assertContains(first, 'href="?page=2"')
+    assertContains(second, "Listed 051")
+    assertContains(second, "Recommendation 1")
+    assertNotContains(second, "Listed 050")
+    assertContains(mistyped, "Listed 001")
 
 
 def test_mission_page_lists_its_recommendations(
@@ -135,8 +160,8 @@ def test_mission_page_lists_its_recommendations(
     for n in range(3):
         make_recommendation(title=f"Towards the mission {n}").missions.add(mission)
 
-    # mission, its recommendations with their chapter
-    with django_assert_num_queries(2):
+    # mission, how many recommendations it has, a page of them with their chapter
+    with django_assert_num_queries(3):
         response = client.get("/missions/mission-one/")
 
     assertContains(response, "Mission 1")
