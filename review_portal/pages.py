@@ -120,83 +120,6 @@ def charts(request):
     )
 
 
-def downloads_page(request):
-    return render(
-        request,
-        "data.html",
-        {
-            "downloads": [
-                data_page_entry(
-                    RECOMMENDATIONS,
-                    RecommendationFilter,
-                    "recommendations:recommendation_list",
-                    "recommendations:recommendation",
-                ),
-                data_page_entry(
-                    RESPONSES,
-                    StakeholderResponseFilter,
-                    "sources:stakeholderresponse_list",
-                    "sources:stakeholderresponse",
-                ),
-                data_page_entry(
-                    recommendation_downloads.GOVERNMENT_UPDATES,
-                    GovernmentUpdateFilter,
-                    "recommendations:tracker",
-                    "recommendations:governmentupdate",
-                ),
-                data_page_entry(
-                    recommendation_downloads.TIMELINE,
-                    TimelineEventFilter,
-                    "recommendations:timelineevent_list",
-                    "recommendations:timelineevent",
-                ),
-                data_page_entry(
-                    recommendation_downloads.DISCREPANCIES,
-                    DiscrepancyFilter,
-                    "recommendations:discrepancy_list",
-                    "recommendations:discrepancy",
-                ),
-                data_page_entry(
-                    recommendation_downloads.KEY_FIGURES,
-                    KeyFigureFilter,
-                    "recommendations:keyfigure_list",
-                    "recommendations:keyfigure",
-                ),
-                data_page_entry(
-                    ORGANISATIONS,
-                    OrganisationFilter,
-                    "sources:organisation_list",
-                    "sources:organisation",
-                ),
-                data_page_entry(
-                    SOURCES,
-                    SourceDocumentFilter,
-                    "sources:sourcedocument_list",
-                    "sources:sourcedocument",
-                ),
-                rows_page_entry(
-                    recommendation_downloads.TRACKER,
-                    reverse("recommendations:tracker"),
-                    reverse("recommendations:tracker_csv"),
-                    reverse("recommendations:tracker_json"),
-                    [("chapter", "Chapter", "the slug of a chapter")],
-                ),
-                rows_page_entry(
-                    SEARCH_RESULTS,
-                    reverse("search"),
-                    reverse("search_csv"),
-                    reverse("search_json"),
-                    [
-                        ("q", "Search", "words to search for, as on the search page"),
-                        ("kind", "Kind", "one of " + ", ".join(KINDS)),
-                        ("exact", "Exact", "1 to search only as typed, uncorrected"),
-                    ],
-                ),
-            ]
-        },
-    )
-
-
 def _plain(snippet):
     return strip_tags(str(snippet)).replace("\xa0", " ") or None
 
@@ -243,6 +166,95 @@ def search_download(request, extension):
         hit.searched = outcome.searched
     filters = {name: [value] for name, value in (("q", query), ("kind", kind)) if value}
     return rows_response(SEARCH_RESULTS, hits, extension, filters)
+
+
+# The /data/ page's downloads, in its order. Of one model's records: the download,
+# its filters, its list page's URL name and its own URL names' prefix (<prefix>_csv,
+# <prefix>_json).
+MODEL_DOWNLOADS = [
+    (
+        RECOMMENDATIONS,
+        RecommendationFilter,
+        "recommendations:recommendation_list",
+        "recommendations:recommendation",
+    ),
+    (
+        RESPONSES,
+        StakeholderResponseFilter,
+        "sources:stakeholderresponse_list",
+        "sources:stakeholderresponse",
+    ),
+    (
+        recommendation_downloads.GOVERNMENT_UPDATES,
+        GovernmentUpdateFilter,
+        "recommendations:tracker",
+        "recommendations:governmentupdate",
+    ),
+    (
+        recommendation_downloads.TIMELINE,
+        TimelineEventFilter,
+        "recommendations:timelineevent_list",
+        "recommendations:timelineevent",
+    ),
+    (
+        recommendation_downloads.DISCREPANCIES,
+        DiscrepancyFilter,
+        "recommendations:discrepancy_list",
+        "recommendations:discrepancy",
+    ),
+    (
+        recommendation_downloads.KEY_FIGURES,
+        KeyFigureFilter,
+        "recommendations:keyfigure_list",
+        "recommendations:keyfigure",
+    ),
+    (
+        ORGANISATIONS,
+        OrganisationFilter,
+        "sources:organisation_list",
+        "sources:organisation",
+    ),
+    (
+        SOURCES,
+        SourceDocumentFilter,
+        "sources:sourcedocument_list",
+        "sources:sourcedocument",
+    ),
+]
+# Then the downloads of rows of a page: the download, the page's URL name (also its
+# downloads' prefix) and the parameters it takes (name, label, what it accepts).
+ROWS_DOWNLOADS = [
+    (
+        recommendation_downloads.TRACKER,
+        "recommendations:tracker",
+        [("chapter", "Chapter", "the slug of a chapter")],
+    ),
+    (
+        SEARCH_RESULTS,
+        "search",
+        [
+            ("q", "Search", "words to search for, as on the search page"),
+            ("kind", "Kind", "one of " + ", ".join(KINDS)),
+            ("exact", "Exact", "1 to search only as typed, uncorrected"),
+        ],
+    ),
+]
+
+
+def downloads_page(request):
+    """The /data/ page: each download with its addresses and parameters."""
+    downloads = [data_page_entry(*entry) for entry in MODEL_DOWNLOADS]
+    downloads += [
+        rows_page_entry(
+            download,
+            reverse(name),
+            reverse(f"{name}_csv"),
+            reverse(f"{name}_json"),
+            parameters,
+        )
+        for download, name, parameters in ROWS_DOWNLOADS
+    ]
+    return render(request, "data.html", {"downloads": downloads})
 
 
 def search_page(request):
