@@ -75,65 +75,62 @@ def tables(models, extra_fields=None):
             + [name for name in model.public_fields if name != "slug"]
             + list(extra_fields.get(model, ()))
         )
-        fields, columns, foreign_keys, links = [], [], [], []
-        for name in wanted:
-            field = model._meta.get_field(name)
-            description = str(field.help_text or field.verbose_name)
-            if field.many_to_many:
-                links.append(field)
+        table, links = _model_table(model, wanted, names)
+        result.append(table)
+        result += [_link_table(model, field, names) for field in links]
+    return result
+
+
+def _model_table(model, wanted, names):
+    """The Table of `model`'s `wanted` fields, a related record as its slug (a
+    relation to a model without a table in `names` is left out), and the
+    many-to-many fields among them, which get link tables instead."""
+    fields, columns, foreign_keys, links = [], [], [], []
+    for name in wanted:
+        field = model._meta.get_field(name)
+        if field.many_to_many:
+            links.append(field)
+            continue
+        if field.is_relation:
+            if field.related_model not in names:
                 continue
-            if field.is_relation:
-                target = field.related_model
-                if target not in names:
-                    continue
-                columns.append(f"{name}__slug")
-                fields.append(
-                    {"name": name, "type": "string", "description": description}
-                )
-                foreign_keys.append((name, names[target]))
-                continue
+            columns.append(f"{name}__slug")
+            kind = "string"
+            foreign_keys.append((name, names[field.related_model]))
+        else:
             columns.append(name)
             kind = TYPES.get(field.get_internal_type(), "string")
-            fields.append({"name": name, "type": kind, "description": description})
-        rows = [
-            [_value(value) for value in row]
-            for row in model.objects.order_by("slug").values_list(*columns)
-        ]
-        result.append(Table(names[model], fields, rows, ["slug"], foreign_keys))
-        for field in links:
-            target = field.related_model
-            own, other = names[model], names[target]
-            if other == own:
-                # Links within one table (an umbrella's parts) name the second
-                # column after the field: recommendation_parts has recommendation
-                # and part.
-                other = field.name.removesuffix("s")
-            through = field.remote_field.through
-            pairs = through.objects.order_by().values_list(
-                f"{field.m2m_field_name()}__slug",
-                f"{field.m2m_reverse_field_name()}__slug",
-            )
-            result.append(
-                Table(
-                    f"{own}_{field.name}",
-                    [
-                        {
-                            "name": own,
-                            "type": "string",
-                            "description": f"The {own}'s slug.",
-                        },
-                        {
-                            "name": other,
-                            "type": "string",
-                            "description": f"The {other}'s slug.",
-                        },
-                    ],
-                    sorted(list(pair) for pair in pairs),
-                    [own, other],
-                    [(own, own), (other, names[target])],
-                )
-            )
-    return result
+        description = str(field.help_text or field.verbose_name)
+        fields.append({"name": name, "type": kind, "description": description})
+    rows = [
+        [_value(value) for value in row]
+        for row in model.objects.order_by("slug").values_list(*columns)
+    ]
+    return Table(names[model], fields, rows, ["slug"], foreign_keys), links
+
+
+def _link_table(model, field, names):
+    """The link table of `model`'s many-to-many `field`: a pair of slugs a row."""
+    own, other = names[model], names[field.related_model]
+    if other == own:
+        # Links within one table (an umbrella's parts) name the second column
+        # after the field: recommendation_parts has recommendation and part.
+        other = field.name.removesuffix("s")
+    pairs = field.remote_field.through.objects.order_by().values_list(
+        f"{field.m2m_field_name()}__slug",
+        f"{field.m2m_reverse_field_name()}__slug",
+    )
+    return Table(
+        f"{own}_{field.name}",
+        [_slug_field(own), _slug_field(other)],
+        sorted(list(pair) for pair in pairs),
+        [own, other],
+        [(own, own), (other, names[field.related_model])],
+    )
+
+
+def _slug_field(name):
+    return {"name": name, "type": "string", "description": f"The {name}'s slug."}
 
 
 def datapackage(all_tables, title, description):
