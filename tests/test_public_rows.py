@@ -19,6 +19,7 @@ from recommendations.models import Chapter, Recommendation
 from review_portal.lib.curation import field_label
 from review_portal.lib.dates import precise_date
 from review_portal.lib.templatetags.public import IN_THE_ADDRESS, display
+from sources.models import Commitment, SourceDocument
 
 
 def left_out(template_name):
@@ -230,3 +231,29 @@ def test_leaving_out_a_field_that_is_not_public_is_an_error(make_recommendation)
     with pytest.raises(ImproperlyConfigured, match="former_slugs"):
         template.render(Context({"recommendation": make_recommendation()}))
     assert "former_slugs" not in Recommendation.public_fields
+
+
+@pytest.mark.parametrize(
+    "record, name, shown",
+    [
+        (
+            SourceDocument(
+                published_on=datetime.date(2022, 5, 1), date_precision="month"
+            ),
+            "published_on",
+            '<time datetime="2022-05">May 2022</time>',
+        ),
+        (
+            Commitment(due_on=datetime.date(2024, 1, 1), due_precision="year"),
+            "due_on",
+            '<time datetime="2024">2024</time>',
+        ),
+        (
+            Commitment(met_on=datetime.date(2024, 3, 5), due_precision="year"),
+            "met_on",
+            '<time datetime="2024-03-05">5 March 2024</time>',
+        ),
+    ],
+)
+def test_a_date_row_is_as_precise_as_its_source(record, name, shown):
+    assert display(record, type(record)._meta.get_field(name)) == shown

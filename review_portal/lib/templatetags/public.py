@@ -7,10 +7,10 @@ library in settings.TEMPLATES).
 `{{ rows }}` writes the rows, in the order `public_fields` declares them, to go
 inside a `<dl class="govuk-summary-list">`; `{% if rows %}` says whether there are
 any. Each row is the field's label (`field_label`, as its history names it) and
-its value: a choice in its words, a date, a link for an address or a related
-record with a page, a list for several related records, a ticked box as its
-help text says it (or "Yes"), text with its line breaks. A field with nothing in it (empty, unticked, none
-linked) has no row.
+its value: a choice in its words, a date as precise as its source, a link for an
+address or a related record with a page, a list for several related records, a
+ticked box as its help text says it (or "Yes"), text with its line breaks. A
+field with nothing in it (empty, unticked, none linked) has no row.
 
 `exclude` names the fields the page shows in its own way (the title as the
 heading, the summary as the lead paragraph); each must be a public field. The
@@ -35,7 +35,6 @@ IN_THE_ADDRESS = "slug"
 
 @dataclass(frozen=True)
 class Row:
-    name: str
     label: str
     value: str  # HTML, escaped
 
@@ -66,6 +65,19 @@ def _record(related):
     return conditional_escape(related)
 
 
+# How much of an ISO date each precision keeps: 2022-05-23, 2022-05, 2022.
+ISO_LENGTHS = {"day": 10, "month": 7, "year": 4}
+
+
+def _precision(record, name):
+    """How precise a date is: its own `<name>_precision` field (due_on:
+    due_precision), else the record's `date_precision`, else a day."""
+    for partner in (f"{name.removesuffix('_on')}_precision", "date_precision"):
+        if hasattr(record, partner):
+            return getattr(record, partner)
+    return "day"
+
+
 def display(record, field):
     """The field's value as its row shows it, or "" for nothing to show."""
     if field.many_to_many:
@@ -91,8 +103,11 @@ def display(record, field):
             '<a class="govuk-link" href="{}" rel="noreferrer">{}</a>', value, value
         )
     if isinstance(field, models.DateField):
+        precision = _precision(record, field.name)
         return format_html(
-            '<time datetime="{}">{}</time>', value.isoformat(), precise_date(value)
+            '<time datetime="{}">{}</time>',
+            value.isoformat()[: ISO_LENGTHS[precision]],
+            precise_date(value, precision),
         )
     if isinstance(field, models.TextField):
         return linebreaksbr(value, autoescape=True)
@@ -115,5 +130,5 @@ def public_rows(record, exclude=""):
             continue
         value = display(record, model._meta.get_field(name))
         if value:
-            rows.append(Row(name, field_label(model, name), value))
+            rows.append(Row(field_label(model, name), value))
     return rows
