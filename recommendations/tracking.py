@@ -261,31 +261,10 @@ def tracker_table(counts: dict, chapter_slug: str = "") -> Tracker:
     """The position × delivery-status table from `counts`, {(position, status): n},
     each cell linked to the recommendations list it counts."""
     statuses = definitions(DeliveryStatus, DELIVERY_STATUS_DEFINITIONS)
-    rows = []
-    for position in definitions(Position, POSITION_DEFINITIONS):
-        cells = [
-            Cell(
-                counts.get((position.value, status.value), 0),
-                list_url(
-                    position=position.value,
-                    delivery_status=status.value,
-                    chapter=chapter_slug,
-                ),
-                f"{position.label}, {status.label.lower()}",
-            )
-            for status in statuses
-        ]
-        rows.append(
-            TrackerRow(
-                position,
-                cells,
-                Cell(
-                    sum(cell.count for cell in cells),
-                    list_url(position=position.value, chapter=chapter_slug),
-                    f"{position.label}, any delivery status",
-                ),
-            )
-        )
+    rows = [
+        _tracker_row(position, statuses, counts, chapter_slug)
+        for position in definitions(Position, POSITION_DEFINITIONS)
+    ]
     totals = [
         Cell(
             sum(row.cells[n].count for row in rows),
@@ -304,6 +283,28 @@ def tracker_table(counts: dict, chapter_slug: str = "") -> Tracker:
             "All recommendations",
         ),
     )
+
+
+def _tracker_row(position, statuses, counts, chapter_slug) -> TrackerRow:
+    """The tracker's row of one position: a cell a status, and their total."""
+    cells = [
+        Cell(
+            counts.get((position.value, status.value), 0),
+            list_url(
+                position=position.value,
+                delivery_status=status.value,
+                chapter=chapter_slug,
+            ),
+            f"{position.label}, {status.label.lower()}",
+        )
+        for status in statuses
+    ]
+    total = Cell(
+        sum(cell.count for cell in cells),
+        list_url(position=position.value, chapter=chapter_slug),
+        f"{position.label}, any delivery status",
+    )
+    return TrackerRow(position, cells, total)
 
 
 def tracker_counts(queryset) -> dict:
@@ -361,6 +362,31 @@ def breakdown(chapters) -> Breakdown:
     """The recommendations counted by chapter (and confidence and basis within each),
     confidence, chapter basis, position and delivery status, from one grouped query.
     `chapters` are the review's chapters, in order."""
+    counts = _breakdown_counts()
+    grades = definitions(Confidence, CONFIDENCE_DEFINITIONS)
+    return Breakdown(
+        total=sum(counts["confidence"].values()),
+        stated=counts["basis"][ChapterBasis.STATED],
+        chapters=[_chapter_tally(chapter, grades, counts) for chapter in chapters],
+        confidence=tallies(grades, counts["confidence"], "confidence"),
+        # The list has no filter by chapter basis: these counts link nowhere.
+        chapter_basis=tallies(
+            definitions(ChapterBasis, CHAPTER_BASIS_DEFINITIONS), counts["basis"]
+        ),
+        positions=tallies(
+            definitions(Position, POSITION_DEFINITIONS), counts["position"], "position"
+        ),
+        statuses=tallies(
+            definitions(DeliveryStatus, DELIVERY_STATUS_DEFINITIONS),
+            counts["status"],
+            "delivery_status",
+        ),
+    )
+
+
+def _breakdown_counts():
+    """A Counter for each way breakdown() counts, {"chapter": {chapter_id: n},
+    "chapter_confidence": {(chapter_id, confidence): n}, ...}, from one query."""
     rows = (
         Recommendation.objects.counted()
         .values_list(
@@ -378,45 +404,30 @@ def breakdown(chapters) -> Breakdown:
         counts["basis"][basis] += n
         counts["position"][position] += n
         counts["status"][status] += n
-    grades = definitions(Confidence, CONFIDENCE_DEFINITIONS)
-    return Breakdown(
-        total=sum(counts["confidence"].values()),
-        stated=counts["basis"][ChapterBasis.STATED],
-        chapters=[
-            ChapterTally(
-                chapter,
-                Tally(
-                    chapter.slug,
-                    str(chapter),
-                    counts["chapter"][chapter.pk],
-                    list_url(chapter=chapter.slug),
-                ),
-                [
-                    Tally(
-                        grade.value,
-                        grade.label,
-                        counts["chapter_confidence"][chapter.pk, grade.value],
-                        list_url(chapter=chapter.slug, confidence=grade.value),
-                    )
-                    for grade in grades
-                ],
-                counts["chapter_basis"][chapter.pk, ChapterBasis.STATED],
+    return counts
+
+
+def _chapter_tally(chapter, grades, counts) -> ChapterTally:
+    """A chapter's recommendations, in all and by confidence, each linked to the
+    list of them, and how many are in it because a source says so."""
+    return ChapterTally(
+        chapter,
+        Tally(
+            chapter.slug,
+            str(chapter),
+            counts["chapter"][chapter.pk],
+            list_url(chapter=chapter.slug),
+        ),
+        [
+            Tally(
+                grade.value,
+                grade.label,
+                counts["chapter_confidence"][chapter.pk, grade.value],
+                list_url(chapter=chapter.slug, confidence=grade.value),
             )
-            for chapter in chapters
+            for grade in grades
         ],
-        confidence=tallies(grades, counts["confidence"], "confidence"),
-        # The list has no filter by chapter basis: these counts link nowhere.
-        chapter_basis=tallies(
-            definitions(ChapterBasis, CHAPTER_BASIS_DEFINITIONS), counts["basis"]
-        ),
-        positions=tallies(
-            definitions(Position, POSITION_DEFINITIONS), counts["position"], "position"
-        ),
-        statuses=tallies(
-            definitions(DeliveryStatus, DELIVERY_STATUS_DEFINITIONS),
-            counts["status"],
-            "delivery_status",
-        ),
+        counts["chapter_basis"][chapter.pk, ChapterBasis.STATED],
     )
 
 
