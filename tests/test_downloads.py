@@ -8,6 +8,7 @@ from pytest_django.asserts import assertContains
 
 from recommendations.downloads import RECOMMENDATIONS
 from recommendations.models import Chapter, Mission
+from review_portal.lib import downloads
 from sources.downloads import RESPONSES
 from sources.models import Organisation
 
@@ -372,6 +373,32 @@ def test_recommendation_download_query_count_is_flat(
     with django_assert_num_queries(7):
         client.get(url, {"mission": "mission-one", "organisation": "an-org"}).getvalue()
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/recommendations.csv", "/responses.json"])
+def test_a_download_reads_its_rows_in_chunks_at_a_fixed_cost_each(
+    client,
+    make_recommendation,
+    mission,
+    make_response,
+    url,
+    monkeypatch,
+    django_assert_num_queries,
+):
+    for _ in range(25):
+        recommendation = make_recommendation()
+        recommendation.missions.add(mission)
+        make_response().recommendations.add(recommendation)
+    whole = client.get(url).getvalue()
+    monkeypatch.setattr(downloads, "CHUNK_SIZE", 10)
+    # The rows, then for each of the three chunks the related records' queries:
+    # four for recommendations (missions, parts, citations, updates; none has
+    # an update, so no query for their citations), three for responses.
+    per_chunk = 4 if "recommendations" in url else 3
+    with django_assert_num_queries(1 + 3 * per_chunk):
+        chunked = client.get(url).getvalue()
+    assert chunked == whole
+    assert whole.count(b"http://testserver/") >= 25  # each row's page, at least
 
 
 @pytest.mark.parametrize("url", ["/responses.csv", "/responses.json"])

@@ -8,8 +8,11 @@ columns, never rename or remove one.
 
 import csv
 import json
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -32,7 +35,7 @@ from review_portal.lib.lists import (
 # Longer filenames are cut to "<name>_filtered": the filters are in the JSON anyway.
 MAX_FILENAME_LENGTH = 120
 # Records read from the database at a time while a download is sent.
-CHUNK_SIZE = 500
+CHUNK_SIZE = 2000
 JSON_STYLE = {"ensure_ascii": False, "indent": 2}
 
 
@@ -48,15 +51,34 @@ class AbsoluteBase:
 
 
 @dataclass(frozen=True)
+class Related:
+    """What a column reads beside its record's own values: `fetch(pks)` gives
+    {pk: value} for a chunk of records in a fixed number of queries, and each row
+    gets its record's value (an empty list if it has none) under `name`."""
+
+    name: str
+    fetch: Callable[[list], dict]
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     description: str
-    # The record's value in JSON; CSV writes lists joined by ";", booleans as
-    # true/false and None as an empty cell.
-    value: Callable[[Any, Any], Any]
+    # The record's value in JSON, from its row (a dict of the `reads` values);
+    # CSV writes lists joined by ";", booleans as true/false and None as an empty
+    # cell. A lookup, or Related data, is a cell as it is.
+    value: Callable[[Any, Any], Any] | str | Related
     kind: str = "text"
     # The model's public field it shows, if its name is not that field's.
     field: str = ""
+    # What the row must hold: lookups for .values() and Related data.
+    reads: tuple = ()
+
+    def __post_init__(self):
+        if isinstance(self.value, str | Related):
+            key = getattr(self.value, "name", self.value)
+            object.__setattr__(self, "reads", (self.value, *self.reads))
+            object.__setattr__(self, "value", lambda row, _: row[key])
 
 
 @dataclass(frozen=True)
@@ -73,13 +95,16 @@ class Download:
     columns: list[Column]
     # Public fields it deliberately does not show.
     leaves_out: tuple[str, ...] = ()
+    # What the columns read: the lookups and the Related data.
+    lookups: tuple[str, ...] = field(init=False)
+    related: tuple[Related, ...] = field(init=False)
 
     def __post_init__(self):
-        # Unknown values are null in JSON (and so empty in CSV), as the /data/
-        # page says: a column's "" is written as None.
-        object.__setattr__(
-            self, "columns", [_unknown_as_none(column) for column in self.columns]
-        )
+        reads = [read for column in self.columns for read in column.reads]
+        lookups = ["pk", *(read for read in reads if isinstance(read, str))]
+        related = {read.name: read for read in reads if isinstance(read, Related)}
+        object.__setattr__(self, "lookups", tuple(dict.fromkeys(lookups)))
+        object.__setattr__(self, "related", tuple(related.values()))
         shown = {column.field or column.name for column in self.columns}
         shown.update(self.leaves_out)
         missing = [name for name in self.model.public_fields if name not in shown]
@@ -89,18 +114,53 @@ class Download:
                 f"{', '.join(missing)} of {self.model.__name__}."
             )
 
+    def rows(self, queryset):
+        """The queryset's records as rows: dicts of the lookups read as values (no
+        model instances), in chunks read as the file is sent, each chunk's Related
+        data fetched at once."""
+        records = queryset.prefetch_related(None).values(*self.lookups)
+        records = records.iterator(chunk_size=CHUNK_SIZE)
+        while chunk := list(islice(records, CHUNK_SIZE)):
+            pks = [row["pk"] for row in chunk]
+            for related in self.related:
+                found = related.fetch(pks)
+                for row in chunk:
+                    row[related.name] = found.get(row["pk"], [])
+            yield from chunk
 
-def _unknown_as_none(column):
-    if getattr(column.value, "unknown_as_none", False):
-        return column
-    value = column.value
 
-    def cell(record, request):
-        result = value(record, request)
-        return None if result == "" else result
+def record(columns, row, base):
+    """A row's cells by column name; unknown values ("") are null in JSON (and so
+    empty in CSV), as the /data/ page says."""
+    cells = {}
+    for column in columns:
+        value = column.value(row, base)
+        cells[column.name] = None if value == "" else value
+    return cells
 
-    cell.unknown_as_none = True
-    return replace(column, value=cell)
+
+def related_values(model, name, *lookups):
+    """Related data: for each record of `model`, the `lookups` of its records
+    through the relation `name` (a list of values, or of tuples for several), in
+    the related model's own order. One query per chunk, on the related table
+    (and a many-to-many's own), by the chunk's keys."""
+    relation = model._meta.get_field(name)
+    back = relation.remote_field.name  # the relation's name from the other side
+    related = relation.related_model._default_manager
+    one = len(lookups) == 1
+
+    def fetch(pks):
+        found = defaultdict(list)
+        ordering = [*related.model._meta.ordering, "pk"]
+        for pk, *values in (
+            related.filter(**{f"{back}__pk__in": pks})
+            .order_by(*ordering)
+            .values_list(back, *lookups)
+        ):
+            found[pk].append(values[0] if one else tuple(values))
+        return found
+
+    return Related(f"{name}:{','.join(lookups)}", fetch)
 
 
 def filename(download, filterset, extension):
@@ -125,14 +185,13 @@ def respond(request, download, filterset_class, queryset, extension, tiebreak):
     )
     if problems:
         return problems_response(problems, filterset_class, extension)
-    records = in_stable_order(filterset.qs, *tiebreak)
     # Absolute addresses from one base, not a build_absolute_uri() per row.
     base = AbsoluteBase(request)
-    # Read from the database in chunks as the file is sent (prefetching per chunk),
-    # so memory stays flat and the first byte goes at once, whatever the count.
+    # Read from the database in chunks as the file is sent, so memory stays flat
+    # and the first byte goes at once, whatever the count.
     rows = (
-        {column.name: column.value(record, base) for column in download.columns}
-        for record in records.iterator(chunk_size=CHUNK_SIZE)
+        record(download.columns, row, base)
+        for row in download.rows(in_stable_order(filterset.qs, *tiebreak))
     )
     disposition = content_disposition_header(
         as_attachment=True, filename=filename(download, filterset, extension)
@@ -179,7 +238,7 @@ def _streamed_csv(columns, rows, disposition):
             yield writer.writerow([csv_cell(value) for value in row.values()])
 
     return StreamingHttpResponse(
-        lines(),
+        _in_pieces(lines()),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": disposition},
     )
@@ -201,10 +260,26 @@ def _streamed_json(filters, rows, disposition):
         yield f'\n  ],\n  "count": {count}\n}}'
 
     return StreamingHttpResponse(
-        chunks(),
+        _in_pieces(chunks()),
         content_type="application/json",
         headers={"Content-Disposition": disposition},
     )
+
+
+def _in_pieces(strings, size=64 * 1024):
+    """The strings joined into pieces of about `size` characters, so that a file
+    is sent in a few large writes rather than one per row; the first on its own,
+    so that the first byte goes at once."""
+    strings = iter(strings)
+    yield next(strings)
+    batch, length = [], 0
+    for string in strings:
+        batch.append(string)
+        length += len(string)
+        if length >= size:
+            yield "".join(batch)
+            batch, length = [], 0
+    yield "".join(batch)
 
 
 def csv_cell(value):
@@ -257,81 +332,95 @@ def _number(value):
     return int(value) if value == int(value) else float(value)
 
 
+NUMBER_FIELDS = {
+    "DecimalField",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "FloatField",
+}
+
+
 def field_column(model, name, description="", *, as_name=""):
     """A Column for one of `model`'s fields: a related record as its slug (several
     as a list of slugs), a date as YYYY-MM-DD, a number as a number. A field
     called `url` (an address elsewhere) is the column `address`, since `url` is
     the record's page on this portal."""
     field = model._meta.get_field(name)
-    column_name = as_name or ("address" if name == "url" else name)
     description = description or (field.help_text or field.verbose_name).rstrip(".")
-    description = description[0].upper() + description[1:] + "."
+    description = description[0].upper() + description[1:]
+    kind, value, reads, note = "text", name, (), "."
     if field.many_to_many:
-        return Column(
-            column_name,
-            description + " (slugs)",
-            lambda r, _: [related.slug for related in getattr(r, name).all()],
-            "list",
-            field=name,
-        )
-    if field.is_relation:
-        return Column(
-            column_name,
-            description + " (its slug)",
-            lambda r, _: getattr(getattr(r, name), "slug", None),
-            field=name,
-        )
-    internal = field.get_internal_type()
-    if internal == "DateField":
-        return Column(
-            column_name,
-            description + " (YYYY-MM-DD)",
-            lambda r, _: getattr(r, name).isoformat() if getattr(r, name) else None,
-            "date",
-            field=name,
-        )
-    if internal == "BooleanField":
+        kind, value, note = "list", related_values(model, name, "slug"), ". (slugs)"
+    elif field.is_relation:
+        value, note = f"{name}__slug", ". (its slug)"
+    elif field.get_internal_type() == "DateField":
+        kind, value, reads = "date", lambda r, _: _iso(r[name]), (name,)
+        note = ". (YYYY-MM-DD)"
+    elif field.get_internal_type() in NUMBER_FIELDS:
+        kind, value, reads = "number", lambda r, _: _number(r[name]), (name,)
+    elif field.choices:
+        note = ": " + ", ".join(str(value) for value, _ in field.choices if value) + "."
+    if field.get_internal_type() == "BooleanField":
         kind = "boolean"
-    elif internal in {
-        "DecimalField",
-        "IntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "SmallIntegerField",
-        "FloatField",
-    }:
-        return Column(
-            column_name,
-            description,
-            lambda r, _: _number(getattr(r, name)),
-            "number",
-            field=name,
-        )
-    else:
-        kind = "text"
-    if field.choices:
-        description = (
-            description.rstrip(".")
-            + ": "
-            + ", ".join(str(value) for value, _ in field.choices if value)
-            + "."
-        )
-    return Column(
-        column_name, description, lambda r, _: getattr(r, name), kind, field=name
-    )
+    column_name = as_name or ("address" if name == "url" else name)
+    return Column(column_name, description + note, value, kind, name, reads)
 
 
-def page_column(description="The record's page on this portal."):
-    return Column(
-        "url",
-        description,
-        lambda r, request: request.build_absolute_uri(r.get_absolute_url()),
-    )
+def _iso(day):
+    return day.isoformat() if day else None
 
 
-def model_download(name, title, description, model, *, extra=(), leaves_out=()):
+# A placeholder for a value in an address pattern: slug characters only, so that
+# reverse() accepts it.
+MARK = "zzmark{}zz"
+
+
+def page_address(model, lookups=("slug",), *, prefix="", anchor=""):
+    """(value, reads): a Column's value giving the absolute address of the page of
+    a row's `model` record (the row's own, or the one its lookups `prefix` reach),
+    made of the record's `lookups` (e.g. its slug, and its recommendation's for an
+    update), plus `anchor`, a lookup given after "#"; and the lookups it reads. The
+    address pattern is worked out once, from a record of placeholders, rather than
+    a reverse() per row; on first use, as URLs cannot be reversed while they load."""
+
+    @cache
+    def pattern():
+        placeholder = model()
+        for lookup in lookups:
+            *path, name = lookup.split("__")
+            record = placeholder
+            for step in path:
+                related = record._meta.get_field(step).related_model()
+                setattr(record, step, related)
+                record = related
+            setattr(record, name, MARK.format(lookup))
+        address = placeholder.get_absolute_url().replace("{", "{{").replace("}", "}}")
+        for n, lookup in enumerate(lookups):
+            address = address.replace(MARK.format(lookup), f"{{{n}}}")
+        return (address + (f"#{{{len(lookups)}}}" if anchor else "")).format
+
+    reads = (*(prefix + lookup for lookup in lookups), *filter(None, [anchor]))
+
+    def value(row, request):
+        return request.build_absolute_uri(pattern()(*[row[key] for key in reads]))
+
+    return value, reads
+
+
+def page_column(
+    model, description="The record's page on this portal.", lookups=("slug",)
+):
+    value, reads = page_address(model, lookups)
+    return Column("url", description, value, reads=reads)
+
+
+def model_download(
+    name, title, description, model, *, extra=(), leaves_out=(), page=("slug",)
+):
     """A Download of `model`'s public fields (slug first), then `extra` columns,
-    then the record's page."""
+    then the record's page (its address made of the lookups `page`)."""
     names = ["slug"] + [
         field
         for field in model.public_fields
@@ -340,7 +429,7 @@ def model_download(name, title, description, model, *, extra=(), leaves_out=()):
     columns = [field_column(model, field) for field in names]
     columns.extend(extra)
     if hasattr(model, "get_absolute_url"):
-        columns.append(page_column())
+        columns.append(page_column(model, lookups=page))
     return Download(name, title, description, model, columns, leaves_out=leaves_out)
 
 
@@ -386,14 +475,7 @@ def rows_response(download, rows, extension, filters):
     """`rows` (any objects the columns read) as CSV or JSON, in the formats of
     respond(): a CSV with a byte order mark and a header row; a JSON object with
     count, filters and results. `filters` is {name: [values]} as applied."""
-    records = [
-        {column.name: column.value(row, None) for column in download.columns}
-        for row in rows
-    ]
-    for record in records:
-        for name, value in record.items():
-            if value == "":
-                record[name] = None
+    records = [record(download.columns, row, None) for row in rows]
     suffix = "".join(
         f"_{name}-{slugify('-'.join(values))[:40]}"
         for name, values in filters.items()
