@@ -71,57 +71,72 @@ def list_title(query: str) -> str:
     )
 
 
+def _recommendation_target(record):
+    return Target(
+        f"the recommendation “{record.title}”",
+        record.get_absolute_url(),
+        _about_recommendations([record.pk]),
+    )
+
+
+def _chapter_target(record):
+    """A chapter's changes: those about its recommendations, the responses to the
+    chapter itself, any recommendation's edit made while in it, and its own."""
+    recommendation_ids = record.recommendations.values_list("pk", flat=True)
+    about = _about_recommendations(recommendation_ids)
+    chapter_responses = StakeholderResponse.objects.filter(chapters=record)
+    about["stakeholderresponse"] |= Q(
+        id__in=list(chapter_responses.values_list("pk", flat=True))
+    )
+    about["recommendation"] |= Q(chapter_id=record.pk)
+    about["chapter"] = Q(id=record.pk)
+    return Target(
+        f"chapter {record.number}, “{record.title}”",
+        record.get_absolute_url(),
+        about,
+    )
+
+
+def _organisation_target(record):
+    return Target(
+        f"the organisation {record.name}",
+        record.get_absolute_url(),
+        {
+            "organisation": Q(id=record.pk),
+            "stakeholderresponse": Q(organisation_id=record.pk),
+        },
+    )
+
+
+def _list_target(query):
+    filterset, _ = bind(
+        RecommendationFilter,
+        QueryDict(query),
+        queryset=Recommendation.objects.all(),
+    )
+    ids = filterset.qs.values_list("pk", flat=True)
+    path = reverse("recommendations:recommendation_list")
+    return Target(
+        list_title(query),
+        f"{path}?{query}" if query else path,
+        _about_recommendations(ids),
+    )
+
+
+# The scopes that name a record by slug: its model, and the Target of a record.
+RECORD_TARGETS = {
+    Scope.RECOMMENDATION: (Recommendation, _recommendation_target),
+    Scope.CHAPTER: (Chapter, _chapter_target),
+    Scope.ORGANISATION: (Organisation, _organisation_target),
+}
+
+
 def target_of(scope: str, slug: str = "", query: str = "") -> Target | None:
     """The Target of a subscription's fields, or None if its record is gone."""
-    if scope == Scope.RECOMMENDATION:
-        record = Recommendation.objects.filter(slug=slug).first()
-        if record is None:
-            return None
-        return Target(
-            f"the recommendation “{record.title}”",
-            record.get_absolute_url(),
-            _about_recommendations([record.pk]),
-        )
-    if scope == Scope.CHAPTER:
-        record = Chapter.objects.filter(slug=slug).first()
-        if record is None:
-            return None
-        recommendation_ids = record.recommendations.values_list("pk", flat=True)
-        about = _about_recommendations(recommendation_ids)
-        chapter_responses = StakeholderResponse.objects.filter(chapters=record)
-        about["stakeholderresponse"] |= Q(
-            id__in=list(chapter_responses.values_list("pk", flat=True))
-        )
-        about["recommendation"] |= Q(chapter_id=record.pk)
-        about["chapter"] = Q(id=record.pk)
-        return Target(
-            f"chapter {record.number}, “{record.title}”",
-            record.get_absolute_url(),
-            about,
-        )
-    if scope == Scope.ORGANISATION:
-        record = Organisation.objects.filter(slug=slug).first()
-        if record is None:
-            return None
-        return Target(
-            f"the organisation {record.name}",
-            record.get_absolute_url(),
-            {
-                "organisation": Q(id=record.pk),
-                "stakeholderresponse": Q(organisation_id=record.pk),
-            },
-        )
     if scope == Scope.LIST:
-        filterset, _ = bind(
-            RecommendationFilter,
-            QueryDict(query),
-            queryset=Recommendation.objects.all(),
-        )
-        ids = filterset.qs.values_list("pk", flat=True)
-        path = reverse("recommendations:recommendation_list")
-        return Target(
-            list_title(query),
-            f"{path}?{query}" if query else path,
-            _about_recommendations(ids),
-        )
-    return None
+        return _list_target(query)
+    if scope not in RECORD_TARGETS:
+        return None
+    model, target = RECORD_TARGETS[scope]
+    record = model.objects.filter(slug=slug).first()
+    return None if record is None else target(record)
