@@ -130,6 +130,36 @@ def page_number(value, paginator, first_page):
     )
 
 
+def paging_links(page, address):
+    """The addresses of the first, previous, next and last pages (RFC 5005), from
+    `address`, a function from a page number to its address."""
+    paging = {"first": address(1)}
+    if page.has_previous():
+        paging["previous"] = address(page.previous_page_number())
+    if page.has_next():
+        paging["next"] = address(page.next_page_number())
+    paging["last"] = address(page.paginator.num_pages)
+    return paging
+
+
+def feed_entries(request, changes):
+    """An Entry for each change, linked to its subject's or its record's page (else
+    to its line in the change log), a government update's with its sources."""
+    sources = update_sources(changes)
+    change_log = request.build_absolute_uri(reverse("change_list"))
+    return [
+        Entry(
+            change,
+            link=change.subject_url or change.url or f"{change_log}#{change.anchor}",
+            guid=f"{change_log}#{change.anchor}",
+            sources=sources.get(change.record_id, [])
+            if change.tracked.kind == "governmentupdate"
+            else [],
+        )
+        for change in changes
+    ]
+
+
 def at_midnight(day):
     # A date as Atom's date-time: the day's start, UTC, as load_review dates rows.
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
@@ -160,45 +190,15 @@ class ChangeFeed(Feed):
             recommendations_only=self.recommendations_only,
             fold_quotations=True,
         )
-        base = reverse(self.url_name)
-
-        def address(number):
-            query = selection.query.copy()
-            if number > 1:
-                query["page"] = str(number)
-            return request.build_absolute_uri(
-                base + (f"?{query.urlencode()}" if query else "")
-            )
-
+        address = self.page_address(request, selection.query)
         paginator = Paginator(selection.keys, FEED_SIZE)
         page = paginator.page(
             page_number(request.GET.get("page"), paginator, address(1))
         )
-        paging = {"first": address(1)}
-        if page.has_previous():
-            paging["previous"] = address(page.previous_page_number())
-        if page.has_next():
-            paging["next"] = address(page.next_page_number())
-        paging["last"] = address(paginator.num_pages)
-
+        paging = paging_links(page, address)
         changes = name_responses(
             shown_changes(page.object_list), selection.recommendations
         )
-        sources = update_sources(changes)
-        change_log = request.build_absolute_uri(reverse("change_list"))
-        entries = [
-            Entry(
-                change,
-                link=change.subject_url
-                or change.url
-                or f"{change_log}#{change.anchor}",
-                guid=f"{change_log}#{change.anchor}",
-                sources=sources.get(change.record_id, [])
-                if change.tracked.kind == "governmentupdate"
-                else [],
-            )
-            for change in changes
-        ]
         query = selection.query.urlencode()
         return FeedPage(
             title=self.feed_title(selection),
@@ -206,8 +206,23 @@ class ChangeFeed(Feed):
             feed_url=address(page.number),
             guid=address(1),
             paging=paging,
-            entries=entries,
+            entries=feed_entries(request, changes),
         )
+
+    def page_address(self, request, query):
+        """A function from a page number to the absolute address of that page of
+        this feed, with the filters in `query`."""
+        base = reverse(self.url_name)
+
+        def address(number):
+            paged = query.copy()
+            if number > 1:
+                paged["page"] = str(number)
+            return request.build_absolute_uri(
+                base + (f"?{paged.urlencode()}" if paged else "")
+            )
+
+        return address
 
     def feed_title(self, selection):
         values = selection.recommendation_filters
