@@ -14,6 +14,7 @@ from django.db import models
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.formats import date_format
+from rest_framework.exceptions import APIException
 from simple_history.models import HistoricalRecords
 
 from recommendations.models import (
@@ -170,6 +171,12 @@ class Reread(NaturalSlugMixin, Curated):
         return f"{self.sentence}, {date_format(self.made_on, 'j F Y')}: {self.reason}"
 
 
+class Gone(APIException):
+    status_code = 410
+    default_detail = "This record was removed."
+    default_code = "gone"
+
+
 def removed_recommendation(request, slug):
     """410 Gone, with when and why, for a recommendation removed under our rules;
     raises Http404 if `slug` was never one."""
@@ -179,3 +186,14 @@ def removed_recommendation(request, slug):
     return TemplateResponse(
         request, "recommendations/removed.html", {"removal": removal}, status=410
     )
+
+
+def raise_if_removed(slug):
+    """For the API: raise 410 Gone, saying when and why, if the recommendation
+    `slug` was removed under our rules; return if it never was one."""
+    removal = Reread.objects.removal(slug)
+    if removal is not None:
+        raise Gone(
+            f"This recommendation was removed on "
+            f"{date_format(removal.made_on, 'j F Y')}: {removal.reason}."
+        )
