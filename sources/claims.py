@@ -22,8 +22,10 @@ e. Every number token in a record's prose (see PROSE_FIELDS; never `inference`) 
    the number tokens of the excerpts the record cites. For a stakeholder response the
    "excerpt" is its quotation. A government update may also repeat its own date once
    rule b backs that date.
-f. A known person (PEOPLE, plus every stakeholder response's person and the review's
-   chair) named in a record's prose is named in an excerpt the record cites. A stakeholder
+f. A person named in a record's prose is named in an excerpt the record cites: a
+   known person (PEOPLE, plus every stakeholder response's person and the review's
+   chair), or any other name that `names_in()` finds (an honorific and capitalised
+   words, or a given name and a capitalised word, not an organisation's or place's). A stakeholder
    response's `person` is named in its quotation, or, when its source is captured, in the
    source's text. (A source known by its address only has no text to check beyond the
    quotation, which is usually the person's own words and so need not name them; the
@@ -74,7 +76,92 @@ PEOPLE = [
     "Amanda Sacker",
 ]
 
-HONORIFICS = {"dr", "sir", "dame", "lord", "baroness", "professor", "mr", "ms", "mrs"}
+HONORIFICS = {
+    "dr",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "baroness",
+    "professor",
+    "cllr",
+    "mr",
+    "ms",
+    "mrs",
+}
+
+# Given names beyond the known people's own (whose first names count too), so that
+# "<given name> <Surname>" is caught as a person's name though nobody listed them.
+# A short list on purpose: no well-kept package of given names fits (on PyPI,
+# gender-guesser was last released in 2016; names-dataset is a large data set).
+# Words that are also common English words (Will, Mark, Grace) are left out.
+GIVEN_NAMES = {
+    "Alan",
+    "Alison",
+    "Andrew",
+    "Anne",
+    "Catherine",
+    "Claire",
+    "David",
+    "Elizabeth",
+    "Emma",
+    "Gillian",
+    "Helen",
+    "Ian",
+    "James",
+    "Jane",
+    "Jenny",
+    "John",
+    "Julie",
+    "Karen",
+    "Kate",
+    "Lucy",
+    "Margaret",
+    "Mary",
+    "Michael",
+    "Nadhim",
+    "Nicola",
+    "Paul",
+    "Peter",
+    "Richard",
+    "Robert",
+    "Sarah",
+    "Simon",
+    "Stephen",
+    "Steve",
+    "Susan",
+    "Thomas",
+}
+# A capitalised word after a given name that makes the words an organisation's or a
+# place's name, not a person's ("John Lewis Partnership", "Alan Turing Institute").
+NOT_A_PERSON = {
+    "Centre",
+    "College",
+    "Commission",
+    "Committee",
+    "Council",
+    "Foundation",
+    "Group",
+    "Hospital",
+    "House",
+    "Institute",
+    "Network",
+    "Partnership",
+    "Road",
+    "School",
+    "Service",
+    "Services",
+    "Society",
+    "Street",
+    "Trust",
+    "University",
+}
+_WORD = r"[A-Z][\w'’-]+"
+_HONORIFIC_NAME = re.compile(
+    r"\b(?:Sir|Dame|Lord|Lady|Baroness|Dr|Professor|Cllr|Mr|Mrs|Ms)\.?"
+    rf"((?:\s+{_WORD}){{1,3}})"
+)
+_CAPITALISED_PAIR = re.compile(rf"\b([A-Z][a-z]+)\s+({_WORD})(?:\s+({_WORD}))?")
 
 # Phrases that send a reader to material the portal does not show.
 HIDDEN_MATERIAL = [
@@ -219,6 +306,19 @@ def named_in_excerpt(text: str, person: str) -> bool:
     return bool(_has_words(text, name) or _has_words(text, surname))
 
 
+def names_in(text: str, people: Iterable[str]) -> list[str]:
+    """People named in `text` whom `people` may not list: an honorific and the
+    capitalised words after it ("Sir Alan Wood", "Lord Watson"), or a given name
+    (GIVEN_NAMES, or a known person's first name) and a capitalised word ("Alison
+    Steele"), unless a word of organisations or places follows (NOT_A_PERSON)."""
+    given = GIVEN_NAMES | {n.split()[0] for n in map(core_name, people) if " " in n}
+    found = [" ".join(m.split()) for m in _HONORIFIC_NAME.findall(text or "")]
+    for first, second, third in _CAPITALISED_PAIR.findall(text or ""):
+        if first in given and not {second, third} & NOT_A_PERSON:
+            found.append(f"{first} {second}")
+    return list(dict.fromkeys(found))
+
+
 def people_from(responses: Iterable = (), chairs: Iterable[str] = ()) -> list[str]:
     """PEOPLE plus each response's person and each review's chair, deduplicated."""
     names = {core_name(p) for p in PEOPLE}
@@ -283,16 +383,23 @@ def check_hidden_material(obj) -> list["Violation"]:
 
 
 def check_prose(
-    obj, excerpts: list[str], people: Iterable[str], allowed: Iterable[str] = ()
+    obj,
+    excerpts: list[str],
+    people: Iterable[str],
+    allowed: Iterable[str] = (),
+    own: Iterable[str] = (),
 ) -> list[Violation]:
-    """Rules e and f for one record: numbers and names in its prose are in its excerpts.
-    `allowed` are number tokens the record may use without an excerpt (its own date,
-    once backed)."""
+    """Rules e and f for one record: numbers and names in its prose are in its excerpts:
+    those of `people`, and any other name that names_in() finds. `allowed` are number
+    tokens the record may use without an excerpt (its own date, once backed); `own`
+    are names backed otherwise (a response's own person)."""
     found = []
     tokens = set(allowed)
     for excerpt in excerpts:
         tokens |= number_tokens(excerpt)
     joined = "\n".join(excerpts)
+    people = list(people)
+    known = {core_name(p) for p in [*people, *own]}
     for name, text in _prose(obj):
         missing = [n for n in dict.fromkeys(prose_numbers(text)) if n not in tokens]
         if missing:
@@ -306,7 +413,12 @@ def check_prose(
                     + " in no excerpt this record cites; cite one or move it to inference",
                 )
             )
-        for person in people:
+        unlisted = [
+            person
+            for person in names_in(text, people)
+            if not any(named_in_prose(person, k) for k in known)
+        ]
+        for person in [*people, *unlisted]:
             if named_in_prose(text, person) and not named_in_excerpt(joined, person):
                 found.append(
                     Violation(
@@ -461,7 +573,7 @@ def check_stakeholder_response(response, people=()) -> list[Violation]:
     own = {core_name(x) for x in split_people(response.person)}
     others = [p for p in people if core_name(p) not in own]
     excerpts = [quotation] + ([source_text] if source_text else [])
-    found += check_prose(response, excerpts, others)
+    found += check_prose(response, excerpts, others, own=own)
     return found
 
 

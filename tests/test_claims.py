@@ -241,6 +241,36 @@ def test_rule_f_people_in_prose_must_be_in_an_excerpt():
     assert claims.check_timeline_event(event, backed, ["Will Quince"]) == []
 
 
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("Sir Alan Wood reviewed it.", ["Alan Wood"]),
+        ("Baroness Tyler spoke.", ["Tyler"]),
+        ("Cllr Jane Smith agreed.", ["Jane Smith"]),
+        ("Alison Steele said so.", ["Alison Steele"]),
+        # A known person's first name counts as a given name.
+        ("Rachael Someone wrote.", ["Rachael Someone"]),
+        # Organisations and places are not people.
+        ("The John Lewis Partnership and Alan Turing Institute.", []),
+        ("Family Help in Greater Manchester.", []),
+    ],
+)
+def test_names_in_finds_people_nobody_listed(text, named):
+    assert claims.names_in(text, claims.PEOPLE) == named
+
+
+def test_rule_f_catches_a_name_outside_every_list():
+    event = TimelineEvent(
+        slug="an-event", title="Report out", description="Sir Alan Wood welcomed it"
+    )
+    found = claims.check_timeline_event(event, [cite("report published")], [])
+    assert [(v.field, v.message) for v in found] == [
+        ("description", "names Alan Wood, whom no excerpt this record cites names")
+    ]
+    backed = [cite("Wood said the report was welcome")]
+    assert claims.check_timeline_event(event, backed, []) == []
+
+
 def test_rule_f_response_person_must_be_named_when_the_source_is_captured():
     captured = SourceDocument(
         slug="a-page", capture="captured", raw_text="x", cleaned_text="A headline"
@@ -339,9 +369,22 @@ def person_not_named_in_an_excerpt(folder):
     )
 
 
+def unlisted_person_named(folder):
+    """A name in no list (PEOPLE, a response's person, the chair)."""
+    events = read(folder, "timeline_events.json")
+    events[0]["fields"]["description"] = "Dame Sue Berelowitz welcomed it."
+    write(folder, "timeline_events.json", events)
+    slug = events[0]["fields"]["slug"]
+    return (
+        f"timeline_events.json, record 1 ({slug}), field 'description': "
+        "names Sue Berelowitz, whom no excerpt this record cites names"
+    )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "spoil", [position_not_supported, person_not_named_in_an_excerpt]
+    "spoil",
+    [position_not_supported, person_not_named_in_an_excerpt, unlisted_person_named],
 )
 def test_the_loader_refuses_an_unbacked_claim_and_leaves_the_database_as_it_was(
     tmp_path, spoil

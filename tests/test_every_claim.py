@@ -262,6 +262,28 @@ def test_the_admin_refuses_a_person_no_cited_excerpt_names(
     assert event.description == ""
 
 
+def test_the_admin_refuses_a_person_nobody_listed(
+    curator_client, make_event, make_citation, make_source
+):
+    event = make_event(slug="published", title="The report is published")
+    make_citation(
+        slug="published-words",
+        source=make_source(capture="cited"),
+        excerpt="The final report was published today.",
+        timeline_event=event,
+    )
+    url = f"/admin/recommendations/timelineevent/{event.pk}/change/"
+    data = form_data(curator_client.get(url))
+    data["description"] = "Sir Alan Wood told MPs the same day."
+    refused = curator_client.post(url, data)
+    assert refused.status_code == 200
+    assertContains(
+        refused, "description: names Alan Wood, whom no excerpt this record cites"
+    )
+    event.refresh_from_db()
+    assert event.description == ""
+
+
 def test_the_first_load_is_not_news(db, client):
     load(fixtures=MINI)
     first_load = Recommendation.history.filter(history_change_reason=FIRST_LOAD)
