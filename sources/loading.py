@@ -273,53 +273,57 @@ def _describe_control(character: str, where: str) -> str:
 
 def _check_values(path, index, record):
     """Refuse what json.loads lets through: keys repeated in one object, NUL
-    characters and lone surrogates in any string (key or value), deep nesting. The
-    walk is iterative, so that no input can exhaust Python's stack."""
+    characters and lone surrogates in any string (key or value), deep nesting."""
     key = _key_of(record)
-    # (value, field it belongs to, depth)
+    for value, field_name, depth in _walk(record):
+        problem = _value_problem(value, field_name, depth)
+        if problem:
+            message, field_name = problem
+            raise FixtureError(path, message, record=index, key=key, field=field_name)
+
+
+def _walk(record):
+    """Every value in `record`, with the record's field it belongs to and its
+    depth (the record is depth 1). Iterative, so that no input can exhaust Python's
+    stack; a value deeper than MAX_DEPTH is yielded but not entered."""
     stack = [(record, None, 1)]
     while stack:
         value, field_name, depth = stack.pop()
+        yield value, field_name, depth
         if depth > MAX_DEPTH:
-            raise FixtureError(
-                path,
-                f"nested more than {MAX_DEPTH} levels deep",
-                record=index,
-                key=key,
-                field=field_name,
-            )
-        if isinstance(value, str):
-            problem = _bad_string(value)
-            if problem:
-                raise FixtureError(
-                    path, problem, record=index, key=key, field=field_name
-                )
-        elif isinstance(value, dict):
+            continue
+        if isinstance(value, dict):
             # The record itself, or its "fields": its keys are what to name.
             is_fields = depth == 1 or (depth == 2 and field_name == "fields")
-            for repeated in getattr(value, "repeated", ()):
-                raise FixtureError(
-                    path,
-                    f"key {repeated!r} appears more than once in one object",
-                    record=index,
-                    key=key,
-                    field=repeated if is_fields else field_name,
-                )
-            for name, item in value.items():
-                problem = _bad_string(name)
-                if problem:
-                    raise FixtureError(
-                        path,
-                        f"a key {problem}",
-                        record=index,
-                        key=key,
-                        field=field_name,
-                    )
-                # Name the record's field: "fields" holds them; at the top, the key.
-                inner = name if is_fields else field_name
-                stack.append((item, inner, depth + 1))
+            stack.extend(
+                (item, name if is_fields else field_name, depth + 1)
+                for name, item in value.items()
+            )
         elif isinstance(value, list):
             stack.extend((item, field_name, depth + 1) for item in value)
+
+
+def _value_problem(value, field_name, depth) -> tuple[str, str | None] | None:
+    """What is wrong with one value of a record (not what it holds), and the field
+    to name, or None."""
+    if depth > MAX_DEPTH:
+        return f"nested more than {MAX_DEPTH} levels deep", field_name
+    if isinstance(value, str):
+        problem = _bad_string(value)
+        return (problem, field_name) if problem else None
+    if isinstance(value, dict):
+        is_fields = depth == 1 or (depth == 2 and field_name == "fields")
+        repeated = getattr(value, "repeated", ())
+        if repeated:
+            return (
+                f"key {repeated[0]!r} appears more than once in one object",
+                repeated[0] if is_fields else field_name,
+            )
+        for name in value:
+            problem = _bad_string(name)
+            if problem:
+                return f"a key {problem}", field_name
+    return None
 
 
 def _check_shape(path, index, record, label):
@@ -488,6 +492,38 @@ def check_claims(files: list[FixtureFile]) -> None:
             )
 
 
+@dataclass
+class _FileStep:
+    """What applying one fixture file keeps track of (see _Loader.apply)."""
+
+    file: FixtureFile
+    report: ModelReport
+    existing: dict  # slug -> the row the database holds
+    loaded: dict  # slug -> its digest at the last load
+    digests: dict = field(default_factory=dict)  # slug -> digest to record
+    # (obj, field, slugs, locate): links within the file, set once all are saved.
+    pending: list = field(default_factory=list)
+
+    @property
+    def m2m_fields(self):
+        return list(self.file.model._meta.many_to_many)
+
+
+def _existing(Model) -> dict:
+    """Every row of `Model` by slug, with its many-to-many links prefetched."""
+    names = [f.name for f in Model._meta.many_to_many]
+    return {obj.slug: obj for obj in Model._default_manager.prefetch_related(*names)}
+
+
+def _record_digests(label, digests):
+    """Keep each written record's digest, as the next load compares against."""
+    LoadedRecord.objects.filter(model=label, key__in=digests).delete()
+    LoadedRecord.objects.bulk_create(
+        LoadedRecord(model=label, key=key, digest=value)
+        for key, value in digests.items()
+    )
+
+
 class _Loader:
     def __init__(self, directory: Path, *, force: bool):
         self.directory = directory
@@ -503,94 +539,105 @@ class _Loader:
         self.by_key: dict[type[models.Model], dict[str, models.Model]] = {}
 
     def apply(self, fixture_file: FixtureFile) -> ModelReport:
+        """Upsert every record of one file, in one pass; links to records of the
+        same file (an umbrella's parts) are set once all of them are saved, since a
+        part may come later in the file."""
         Model = fixture_file.model
         label = Model._meta.label_lower
-        report = ModelReport(label)
-        m2m_fields = list(Model._meta.many_to_many)
-        existing = {
-            obj.slug: obj
-            for obj in Model._default_manager.prefetch_related(
-                *[f.name for f in m2m_fields]
-            )
-        }
-        loaded = dict(
-            LoadedRecord.objects.filter(model=label).values_list("key", "digest")
+        step = _FileStep(
+            fixture_file,
+            report=ModelReport(label),
+            existing=_existing(Model),
+            loaded=dict(
+                LoadedRecord.objects.filter(model=label).values_list("key", "digest")
+            ),
         )
-        seen = self.seen.setdefault(label, set())
-        by_key = self.by_key[Model] = dict(existing)
-        digests = {}
-        # Links to records of the same file (an umbrella's parts) are set once every
-        # record of the file is saved, since a part may come later in the file.
-        pending = []
-
+        self.by_key[Model] = dict(step.existing)
+        self.seen.setdefault(label, set())
         for index, record in enumerate(fixture_file.records, 1):
-            key = _key_of(record)
-            locate = {"record": index, "key": key}
-            if not key:
-                raise FixtureError(
-                    fixture_file.path, "a slug is required", field="slug", **locate
-                )
-            if key in seen:
-                raise FixtureError(
-                    fixture_file.path, "duplicate key", field="slug", **locate
-                )
-            seen.add(key)
+            self._apply_record(step, index, record)
+        self._link_within_file(step)
+        _record_digests(label, step.digests)
+        return step.report
 
-            obj, m2m = self._build(fixture_file.path, Model, record["fields"], locate)
-            when = content_time(record.get("changed_on"))
-            self.changed_at[label, key] = when
-            current = existing.get(key)
-            if current is not None:
-                obj.pk = current.pk
-                obj._state.adding = False
-            wanted = digest(obj, m2m)
-            outcome = self._outcome(current, wanted, loaded.get(key), m2m_fields)
-            if outcome == "overwritten":
-                report.notes.append(f"overwrote staff edits to {key}")
-                outcome = "updated"
-            elif outcome == "kept":
-                report.notes.append(
-                    f"kept {key}: edited since the last load{last_edit(current)}"
-                )
-            if outcome != "unchanged":
-                # An unchanged record is a row the database already holds as valid.
-                self._validate(fixture_file.path, obj, locate)
-            report.counts[outcome] += 1
-            if outcome in {"created", "updated"}:
-                report.details.append(f"{outcome} {key}")
+    def _apply_record(self, step, index, record):
+        """Create, update, keep or leave one record, and note what it did."""
+        path, Model = step.file.path, step.file.model
+        label = Model._meta.label_lower
+        key = self._claim_key(step.file, label, index, record)
+        locate = {"record": index, "key": key}
+        obj, m2m = self._build(path, Model, record["fields"], locate)
+        when = content_time(record.get("changed_on"))
+        self.changed_at[label, key] = when
+        current = step.existing.get(key)
+        if current is not None:
+            obj.pk = current.pk
+            obj._state.adding = False
+        wanted = digest(obj, m2m)
+        outcome = self._note_outcome(
+            step.report,
+            key,
+            current,
+            self._outcome(current, wanted, step.loaded.get(key), step.m2m_fields),
+        )
+        if outcome != "unchanged":
+            # An unchanged record is a row the database already holds as valid.
+            self._validate(path, obj, locate)
+        if outcome in {"created", "updated"}:
+            self._write(
+                obj, {n: ids for n, ids in m2m.items() if not _is_self(Model, n)}, when
+            )
+            step.pending += [
+                (obj, n, ids, locate) for n, ids in m2m.items() if _is_self(Model, n)
+            ]
+            self.by_key[Model][key] = obj
+        if outcome != "kept" and step.loaded.get(key) != wanted:
+            step.digests[key] = wanted
 
-            if outcome in {"created", "updated"}:
-                self._write(
-                    obj,
-                    {n: ids for n, ids in m2m.items() if not _is_self(Model, n)},
-                    when,
-                )
-                pending += [
-                    (obj, n, ids, locate)
-                    for n, ids in m2m.items()
-                    if _is_self(Model, n)
-                ]
-                by_key[key] = obj
-            if outcome != "kept" and loaded.get(key) != wanted:
-                digests[key] = wanted
+    def _claim_key(self, fixture_file, label, index, record):
+        """The record's slug, refused if missing or already seen in this load."""
+        key = _key_of(record)
+        if not key:
+            raise FixtureError(
+                fixture_file.path, "a slug is required", field="slug", record=index
+            )
+        seen = self.seen[label]
+        if key in seen:
+            raise FixtureError(
+                fixture_file.path, "duplicate key", field="slug", record=index, key=key
+            )
+        seen.add(key)
+        return key
 
-        for obj, name, keys, locate in pending:
+    @staticmethod
+    def _note_outcome(report, key, current, outcome):
+        """Count `outcome` in the report, with a note for an overwritten or kept
+        edit and a detail for a created or updated record; return it, with
+        "overwritten" counted as "updated"."""
+        if outcome == "overwritten":
+            report.notes.append(f"overwrote staff edits to {key}")
+            outcome = "updated"
+        elif outcome == "kept":
+            report.notes.append(
+                f"kept {key}: edited since the last load{last_edit(current)}"
+            )
+        report.counts[outcome] += 1
+        if outcome in {"created", "updated"}:
+            report.details.append(f"{outcome} {key}")
+        return outcome
+
+    def _link_within_file(self, step):
+        by_key = self.by_key[step.file.model]
+        for obj, name, keys, locate in step.pending:
             missing = [k for k in keys if k not in by_key]
             if missing:
                 raise FixtureError(
-                    fixture_file.path,
+                    step.file.path,
                     f"refers to {[missing[0]]!r}, which does not exist",
                     field=name,
                     **locate,
                 )
             getattr(obj, name).set([by_key[k].pk for k in keys])
-
-        LoadedRecord.objects.filter(model=label, key__in=digests).delete()
-        LoadedRecord.objects.bulk_create(
-            LoadedRecord(model=label, key=key, digest=value)
-            for key, value in digests.items()
-        )
-        return report
 
     def _outcome(self, current, wanted, last_loaded, m2m_fields):
         """What loading a fixture record whose digest is `wanted` does to its row:
