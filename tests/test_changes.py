@@ -369,8 +369,8 @@ def test_history_page_query_count_is_flat(
 
     # the recommendation, count of its versions, the page's ids, the versions with
     # the ones before them and their chapter, their missions, their parts, its
-    # accepted corrections
-    with django_assert_num_queries(7):
+    # accepted corrections, its re-readings under our rules
+    with django_assert_num_queries(8):
         response = client.get("/recommendations/recommendation-1/history/")
 
     assertContains(response, "Removed: Mission", count=3)
