@@ -498,19 +498,9 @@ def select_changes(data, *, recommendations_only=False, fold_quotations=False):
     recommendations = None
     if values or recommendations_only:
         recommendations = filterset.qs.order_by().values("pk") if values else None
-        kinds = [t for t in selection["trackeds"] if t.kind in RECOMMENDATION_KINDS]
-        if not kinds:
-            problems.append(
-                Problem(
-                    "type",
-                    form.fields["type"].label,
-                    "only changes that concern recommendations can be shown with "
-                    "the recommendations' filters, so this was left out",
-                )
-            )
-            query.pop("type", None)
-            kinds = [TRACKED_BY_KIND[kind] for kind in RECOMMENDATION_KINDS]
-        selection["trackeds"] = kinds
+        selection["trackeds"] = _recommendation_kinds(
+            selection["trackeds"], form, query, problems
+        )
         selection["scope"] = recommendation_scope(recommendations)
         recommendation_query = applied_query(filterset, values)
         recommendation_query.pop("sort", None)
@@ -526,6 +516,24 @@ def select_changes(data, *, recommendations_only=False, fold_quotations=False):
         recommendation_filters=values,
         recommendations=recommendations,
     )
+
+
+def _recommendation_kinds(trackeds, form, query, problems):
+    """Those of `trackeds` that concern recommendations; if none does, all the kinds
+    that do, the type filter left out of `query` and a problem saying so."""
+    kinds = [t for t in trackeds if t.kind in RECOMMENDATION_KINDS]
+    if kinds:
+        return kinds
+    problems.append(
+        Problem(
+            "type",
+            form.fields["type"].label,
+            "only changes that concern recommendations can be shown with "
+            "the recommendations' filters, so this was left out",
+        )
+    )
+    query.pop("type", None)
+    return [TRACKED_BY_KIND[kind] for kind in RECOMMENDATION_KINDS]
 
 
 class ChangeFilterForm(forms.Form):
