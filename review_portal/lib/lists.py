@@ -223,8 +223,8 @@ def count_facets(filterset, facets, show_all=(), show_all_url=None):
 
 def _count_facet(filterset, facet, show_all, show_all_url):
     filter_ = filterset.filters[facet.name]
-    # The pks of the results with every other filter applied, as a subquery.
-    others = filtered_except(filterset, facet.name).values("pk")
+    # The results with every other filter applied.
+    others = filtered_except(filterset, facet.name)
     cleaned = filterset.form.cleaned_data.get(facet.name)
     multiple = is_multiple(filter_)
     chosen = (cleaned if multiple else [cleaned]) if cleaned else []
@@ -240,13 +240,30 @@ def _count_facet(filterset, facet, show_all, show_all_url):
     return FacetCounts(facet.name, label, multiple, options)
 
 
+def _each_once(queryset):
+    """Whether `queryset` lists each record once. Only filters across a
+    many-to-many or reverse relation can repeat a record, and those ask for
+    DISTINCT (they must, or the list itself would repeat it)."""
+    return not queryset.query.distinct
+
+
+def _is_foreign_key(model, field_name):
+    """Whether `field_name` is a foreign key of `model` itself (not a path)."""
+    return "__" not in field_name and model._meta.get_field(field_name).many_to_one
+
+
+def _grouped(queryset, column, counted):
+    """{value of `column`: count} over `queryset`, grouped in one query."""
+    return dict(queryset.order_by().values_list(column).annotate(n=counted))
+
+
 def _counted_related(filter_, path, others):
     """The related records that some of `others` link to, each with how many: the
     join runs from the filtered results outwards."""
     # One hop (a chapter's recommendations, a mission's) links each pair once; over
     # two (an organisation's responses' recommendations) a result can be reached
     # twice and is counted once.
-    return filter_.queryset.filter(**{f"{path}__in": others}).annotate(
+    return filter_.queryset.filter(**{f"{path}__in": others.values("pk")}).annotate(
         facet_count=Count(path, distinct="__" in path)
     )
 
@@ -267,8 +284,13 @@ def _count_related(filterset, facet, others, chosen):
     number of results linked to it: two queries, the counts and the options."""
     filter_ = filterset.filters[facet.name]
     selected = _selected(filter_, chosen)
-    counted = _counted_related(filter_, facet.path_to_listed, others)
-    counts = dict(counted.order_by().values_list("pk", "facet_count"))
+    if _is_foreign_key(others.model, filter_.field_name) and _each_once(others):
+        # A foreign key of the results (their chapter): grouped on its column, with
+        # no join and no second pass over the results.
+        counts = _grouped(others, filter_.field_name, Count("pk"))
+    else:
+        counted = _counted_related(filter_, facet.path_to_listed, others)
+        counts = dict(counted.order_by().values_list("pk", "facet_count"))
     ordering = filter_.queryset.model._meta.ordering
     return [
         _option(filter_, record, counts.get(record.pk, 0), selected)
@@ -317,15 +339,17 @@ def _count_choices(filterset, facet, others, chosen):
     if relation:
         field = model._meta.get_field(relation)
         back = field.field.name if field.auto_created else field.related_query_name()
-        rows = field.related_model.objects.filter(**{f"{back}__in": others})
-        counted = Count(back, distinct=True)
-    else:
-        rows, column, counted = (
-            model.objects.filter(pk__in=others),
-            filter_.field_name,
-            Count("pk"),
+        rows = field.related_model.objects.filter(
+            **{f"{back}__in": others.values("pk")}
         )
-    counts = dict(rows.values_list(column).annotate(n=counted).order_by())
+        counts = _grouped(rows, column, Count(back, distinct=True))
+    elif _each_once(others):
+        # The results' own column: grouped in the one pass that filters them.
+        counts = _grouped(others, column, Count("pk"))
+    else:
+        counts = _grouped(
+            model.objects.filter(pk__in=others.values("pk")), column, Count("pk")
+        )
     return [
         Option(str(value), str(label), counts.get(value, 0), str(value) in selected)
         for value, label in filter_.extra["choices"]
