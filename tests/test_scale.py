@@ -30,6 +30,22 @@ PAGES = {
     "API list": "/api/recommendations/",
     "CSV, one chapter": "/recommendations.csv?chapter=a-revolution-in-family-help",
 }
+# Every download, whole: a query for the rows, then a fixed number per chunk of
+# them for their related records (review_portal/lib/downloads.py), the same at
+# 62 and 620 (one chunk each).
+DOWNLOADS = {
+    "/recommendations.csv": 6,
+    "/recommendations.json": 6,
+    "/responses.csv": 4,
+    "/government-updates.csv": 2,
+    "/timeline.csv": 2,
+    "/discrepancies.csv": 2,
+    "/key-figures.csv": 2,
+    "/organisations.csv": 1,
+    "/sources.csv": 1,
+    "/tracker.csv": 2,
+}
+PAGES.update({path: path for path in DOWNLOADS})
 MARK = "QUERY-COUNTS "
 SCRIPT = f"""
 import json
@@ -94,6 +110,11 @@ def test_every_page_makes_the_same_queries_at_62_and_620(small_and_large):
     # depends on the mix shown, never on the number of rows.
     for counts in small_and_large:
         assert counts["search"][1] <= 2 + 4
+
+
+def test_each_download_makes_a_fixed_number_of_queries(small_and_large):
+    for counts in small_and_large:
+        assert {path: counts[path][1] for path in DOWNLOADS} == DOWNLOADS
 
 
 def test_the_list_page_stays_under_100_kb(small_and_large):
