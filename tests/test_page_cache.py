@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from pytest_django.asserts import assertContains, assertNotContains
 
@@ -181,6 +182,27 @@ def test_an_accepted_correction_shows_at_once(reader, client, curator, recommend
     page = fetch(reader, history)
     assertContains(page, "Corrected after a report from the public")
     assertContains(page, correction.reference)
+
+
+def test_writes_that_leave_no_history_show_at_once(reader, recommendation, mission):
+    """A queryset's update(), a link added in code and raw SQL write no history row;
+    the database's own triggers move the version all the same."""
+    url = recommendation.get_absolute_url()
+    fetch(reader, url)
+    Recommendation.objects.filter(pk=recommendation.pk).update(title="By update()")
+    assertContains(fetch(reader, url), "By update()")
+
+    recommendation.missions.add(mission)
+    assertContains(fetch(reader, url), mission.get_absolute_url())
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Recommendation._meta.db_table} SET title = %s WHERE id = %s",
+            ["By raw SQL", recommendation.pk],
+        )
+    page = fetch(reader, url)
+    assert page["X-Page-Cache"] == "miss"
+    assertContains(page, "By raw SQL")
 
 
 def test_off_when_turned_off(reader, settings, recommendation):

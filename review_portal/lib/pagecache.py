@@ -6,7 +6,8 @@ key is Django's own, from `learn_cache_key`, which also honours Vary) prefixed w
 the data version (review_portal.lib.versions) and the date. Any write (an admin
 save, a delete, a revert, `load_review`, an accepted correction) moves the
 version, so the next request misses and renders afresh, on every server, whichever
-cache backend each uses: the version is read from the database on every request.
+cache backend each uses: the version is read from the database on every request
+(one index lookup, moved by triggers on every write: review_portal.lib.versions).
 
 The same version is the page's ETag, and the time a server first saw it is its
 Last-Modified, so browsers and proxies revalidate (Cache-Control: no-cache) and get
@@ -33,7 +34,7 @@ from django.utils.cache import (
 )
 from django.utils.http import http_date
 
-from .versions import data_version
+from .versions import current_version
 
 # Versioned keys never need to expire; old versions fall out as the cache fills.
 TIMEOUT = 60 * 60 * 24
@@ -66,7 +67,7 @@ class PageCacheMiddleware:
         if not _cacheable_request(request):
             return self.get_response(request)
         cache = caches[settings.PAGE_CACHE_ALIAS]
-        version = f"{data_version()}|{timezone.localdate().isoformat()}"
+        version = f"{current_version()}|{timezone.localdate().isoformat()}"
         digest = hashlib.sha256(version.encode()).hexdigest()[:32]
         etag = f'"{digest}"'
         # When a server first saw this version: a Last-Modified that only moves
