@@ -473,6 +473,20 @@ class Recommendation(NaturalSlugMixin, Curated):
             models.Index(
                 fields=["chapter", "kind"], name="recommendation_chapter_kind"
             ),
+            # The list's facets and its count, filtered by and grouped on the
+            # record's own columns, read from the index alone rather than the
+            # wide table (once VACUUM has marked the table's pages all-visible).
+            models.Index(
+                fields=[
+                    "kind",
+                    "chapter",
+                    "position",
+                    "delivery_status",
+                    "confidence",
+                    "id",
+                ],
+                name="recommendation_facets",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

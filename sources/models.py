@@ -343,6 +343,12 @@ class StakeholderResponse(NaturalSlugMixin, Curated):
         indexes = [
             # The newest responses (the home page), and the list's own order.
             models.Index(fields=["responded_on", "slug"], name="response_date"),
+            # The list's stance and organisation facets, read from the index alone
+            # for the responses of the filtered recommendations (see
+            # recommendation_facets).
+            models.Index(
+                fields=["id", "stance", "organisation"], name="response_facets"
+            ),
         ]
         constraints = [
             choices_constraint("moment", Moment),
