@@ -172,6 +172,8 @@ PAGE_NAMES = [
     "discrepancies",
     "what's changed",
     "record history",
+    "recommendation re-read",
+    "recommendation removed",
     "report a problem",
     "report thanks",
     "glossary",
@@ -270,6 +272,10 @@ def page_types(db_access, reader_subscription, confirmed_subscription):
         "discrepancies": "/discrepancies/",
         "what's changed": "/changes/",
         "record history": f"{recommendation.get_absolute_url()}history/",
+        # A recommendation our rules changed ("How this was re-read"), and one they
+        # removed (410 Gone): fixtures/rereads.json.
+        "recommendation re-read": "/recommendations/agency-social-work-rules/",
+        "recommendation removed": "/recommendations/remove-regulation-44-visits/",
         "report a problem": f"/report/?{urlencode({'page': recommendation.get_absolute_url()})}",
         "report thanks": f"/report/thanks/?{urlencode({'page': recommendation.get_absolute_url()})}",
         "glossary": "/glossary/",
