@@ -372,6 +372,8 @@ def pages_for(targets, css):
 
 
 def measure(args, targets, mode, log_path):
+    """Serve with the page cache off ("cold") or on ("warm") and measure each page,
+    then each timed download."""
     env = project_env(args.database_url, page_cache="0" if mode == "cold" else "1")
     results = {"pages": [], "downloads": []}
     with Server(env, args.port, args.workers, log_path) as server:
@@ -380,46 +382,8 @@ def measure(args, targets, mode, log_path):
         if not found:
             raise SystemExit("No stylesheet link in the home page.")
         css = found.group(1).decode()
-        pages = pages_for(targets, css)
-        if args.pages:
-            wanted = {p.strip() for p in args.pages.split(",")}
-            pages = [
-                p
-                for p in pages
-                if p[0] in wanted or p[1] in wanted or p[0] == pages[0][0]
-            ]
-        for name, path in pages:
-            url = server.url(path)
-            status, body, seconds = fetch(url)
-            if mode == "warm":
-                for _ in range(2 * args.workers):
-                    fetch(url)
-            page = {
-                "page": name,
-                "path": path,
-                "status": status,
-                "bytes": len(body),
-                "first_request_ms": round(seconds * 1000, 1),
-                "runs": {},
-            }
-            page["loadavg_before"] = loadavg()
-            log(
-                f"[{mode}] {name}: {status}, {len(body):,} bytes, {seconds * 1000:.0f} ms alone"
-            )
-            for connections in args.connections:
-                pids = server.worker_pids()
-                reset = reset_peaks(pids)
-                run = wrk(server, url, connections, args.duration, args.wrk_timeout)
-                run["peak_rss_mib"] = peaks_mib(pids)
-                run["peak_reset"] = reset
-                page["runs"][str(connections)] = run
-                log(
-                    f"    c={connections}: {run['rps']:.1f} req/s, p50 "
-                    f"{run['p50_us'] / 1000:.1f} ms, p95 {run['p95_us'] / 1000:.1f} ms, "
-                    f"p99 {run['p99_us'] / 1000:.1f} ms, errors {run['errors']}"
-                )
-                drain(server, css)
-            results["pages"].append(page)
+        for name, path in chosen_pages(pages_for(targets, css), args.pages):
+            results["pages"].append(measure_page(server, args, mode, name, path, css))
         if not args.no_downloads:
             two = f"chapter={targets['chapter']}&position={targets['position']}"
             for path in [f"/recommendations.csv?{two}", "/recommendations.csv"]:
@@ -432,6 +396,52 @@ def measure(args, targets, mode, log_path):
                 results["downloads"].append(download)
                 drain(server, css)
     return results
+
+
+def chosen_pages(pages, wanted):
+    """The pages --pages names (by name or path), and always the first, the static
+    file; all of them without --pages."""
+    if not wanted:
+        return pages
+    wanted = {p.strip() for p in wanted.split(",")}
+    return [p for p in pages if p[0] in wanted or p[1] in wanted or p[0] == pages[0][0]]
+
+
+def measure_page(server, args, mode, name, path, css):
+    """One page: its status, size and first request alone, then a wrk run at each
+    connection count with the workers' peak RSS, waiting after each until the
+    workers are idle (the static `css` answers quickly)."""
+    url = server.url(path)
+    status, body, seconds = fetch(url)
+    if mode == "warm":
+        for _ in range(2 * args.workers):
+            fetch(url)
+    page = {
+        "page": name,
+        "path": path,
+        "status": status,
+        "bytes": len(body),
+        "first_request_ms": round(seconds * 1000, 1),
+        "runs": {},
+    }
+    page["loadavg_before"] = loadavg()
+    log(
+        f"[{mode}] {name}: {status}, {len(body):,} bytes, {seconds * 1000:.0f} ms alone"
+    )
+    for connections in args.connections:
+        pids = server.worker_pids()
+        reset = reset_peaks(pids)
+        run = wrk(server, url, connections, args.duration, args.wrk_timeout)
+        run["peak_rss_mib"] = peaks_mib(pids)
+        run["peak_reset"] = reset
+        page["runs"][str(connections)] = run
+        log(
+            f"    c={connections}: {run['rps']:.1f} req/s, p50 "
+            f"{run['p50_us'] / 1000:.1f} ms, p95 {run['p95_us'] / 1000:.1f} ms, "
+            f"p99 {run['p99_us'] / 1000:.1f} ms, errors {run['errors']}"
+        )
+        drain(server, css)
+    return page
 
 
 def loadavg():
@@ -447,15 +457,24 @@ def ms(us):
 
 
 def markdown(report):
-    lines = []
+    """The report as Markdown: what was measured on what, then a table of pages and
+    one of downloads for each cache mode."""
     meta = report["meta"]
+    lines = summary(meta)
+    for mode, result in report["modes"].items():
+        lines += ["", f"### Cache {mode}", ""]
+        lines += pages_table(result["pages"], meta["connections"], meta["duration_s"])
+        if result["downloads"]:
+            lines += ["", *downloads_table(result["downloads"])]
+    return "\n".join(lines) + "\n"
+
+
+def summary(meta):
     counts = meta["counts"]
-    lines.append(
+    return [
         f"## {meta['database_version']}, {counts['recommendations']:,} recommendations "
-        f"({meta['date']})"
-    )
-    lines.append("")
-    lines.append(
+        f"({meta['date']})",
+        "",
         f"{counts['organisations']:,} organisations, {counts['sources']:,} sources, "
         f"{counts['responses']:,} responses, {counts['response_links']:,} response "
         f"links, {counts['government_updates']:,} government updates, "
@@ -466,54 +485,55 @@ def markdown(report):
         f"every number; each page's is in the JSON). "
         f"Two filters: chapter={meta['targets']['chapter']}, "
         f"position={meta['targets']['position']} "
-        f"({meta['targets']['two_filter_rows']:,} rows)."
-    )
-    conns = meta["connections"]
-    for mode, result in report["modes"].items():
-        lines += ["", f"### Cache {mode}", ""]
-        head = ["page", "status", "size KB", "first request ms"]
+        f"({meta['targets']['two_filter_rows']:,} rows).",
+    ]
+
+
+def pages_table(pages, conns, duration_s):
+    head = ["page", "status", "size KB", "first request ms"]
+    for c in conns:
+        head += [f"req/s c={c}", f"p50 ms c={c}", f"p95 ms c={c}", f"p99 ms c={c}"]
+    head += ["errors", "peak RSS/worker MiB"]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for page in pages:
+        row = [
+            f"{page['page']} `{page['path']}`",
+            str(page["status"]),
+            f"{page['bytes'] / 1024:,.1f}",
+            f"{page['first_request_ms']:,.0f}",
+        ]
+        peaks, errors = [], 0
         for c in conns:
-            head += [f"req/s c={c}", f"p50 ms c={c}", f"p95 ms c={c}", f"p99 ms c={c}"]
-        head += ["errors", "peak RSS/worker MiB"]
-        lines.append("| " + " | ".join(head) + " |")
-        lines.append("|---|" + "---:|" * (len(head) - 1))
-        for page in result["pages"]:
-            row = [
-                f"{page['page']} `{page['path']}`",
-                str(page["status"]),
-                f"{page['bytes'] / 1024:,.1f}",
-                f"{page['first_request_ms']:,.0f}",
-            ]
-            peaks, errors = [], 0
-            for c in conns:
-                run = page["runs"][str(c)]
-                if run["requests"] == 0:
-                    # Slower than the run: wrk finished none, and reports zeros.
-                    row += [f"0 (none in {meta['duration_s']} s)", "—", "—", "—"]
-                else:
-                    row += [
-                        f"{run['rps']:,.1f}",
-                        ms(run["p50_us"]),
-                        ms(run["p95_us"]),
-                        ms(run["p99_us"]),
-                    ]
-                peaks += run["peak_rss_mib"].values()
-                errors += run["errors"]
-            row += [str(errors), f"{max(peaks, default=0):,.0f}"]
-            lines.append("| " + " | ".join(row) + " |")
-        if result["downloads"]:
-            lines += [
-                "",
-                "| download | status | rows | size KB | first byte ms | total s | worker RSS MiB (before → peak, growth) |",
-                "|---|---:|---:|---:|---:|---:|---:|",
-            ]
-            for d in result["downloads"]:
-                lines.append(
-                    f"| `{d['path']}` | {d['status']} | {d['rows'] if d['rows'] is not None else '?'} "
-                    f"| {d['bytes'] / 1024:,.0f} | {d['first_byte_ms']:,.0f} | {d['total_s']:,.2f} "
-                    f"| {d['rss_before_mib']:,.0f} → {d['rss_peak_mib']:,.0f} (+{d['rss_growth_mib']:,.0f}) |"
-                )
-    return "\n".join(lines) + "\n"
+            run = page["runs"][str(c)]
+            if run["requests"] == 0:
+                # Slower than the run: wrk finished none, and reports zeros.
+                row += [f"0 (none in {duration_s} s)", "—", "—", "—"]
+            else:
+                row += [
+                    f"{run['rps']:,.1f}",
+                    ms(run["p50_us"]),
+                    ms(run["p95_us"]),
+                    ms(run["p99_us"]),
+                ]
+            peaks += run["peak_rss_mib"].values()
+            errors += run["errors"]
+        row += [str(errors), f"{max(peaks, default=0):,.0f}"]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def downloads_table(downloads):
+    lines = [
+        "| download | status | rows | size KB | first byte ms | total s | worker RSS MiB (before → peak, growth) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for d in downloads:
+        lines.append(
+            f"| `{d['path']}` | {d['status']} | {d['rows'] if d['rows'] is not None else '?'} "
+            f"| {d['bytes'] / 1024:,.0f} | {d['first_byte_ms']:,.0f} | {d['total_s']:,.2f} "
+            f"| {d['rss_before_mib']:,.0f} → {d['rss_peak_mib']:,.0f} (+{d['rss_growth_mib']:,.0f}) |"
+        )
+    return lines
 
 
 def machine():
@@ -562,7 +582,8 @@ def git_commit():
         return ""
 
 
-def main():
+def parse_args():
+    """The command line, checked: the database named, wrk and gunicorn installed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--database-url",
@@ -611,7 +632,36 @@ def main():
         parser.error("wrk is missing: apt-get install -y wrk")
     if not GUNICORN.exists():
         parser.error(f"{GUNICORN} is missing: .venv/bin/pip install gunicorn")
+    return args
 
+
+def report_meta(args, targets, counts, stamp, migrated_s):
+    """What the run measured, on what, and how. Moves the database's version and
+    vendor out of `targets` into fields of their own."""
+    return {
+        "date": stamp.isoformat(timespec="seconds"),
+        "command": " ".join([sys.executable, *sys.argv]),
+        "database_url": re.sub(r"//[^@/]*@", "//***@", args.database_url),
+        "database_version": targets.pop("database_version"),
+        "vendor": targets.pop("vendor"),
+        "counts": counts,
+        "targets": targets,
+        "workers": args.workers,
+        "duration_s": args.duration,
+        "connections": args.connections,
+        "machine": machine(),
+        "loadavg_at_start": loadavg(),
+        "migrate_s": migrated_s,
+        "git": git_commit(),
+        "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+        .stdout.split("\n")[0]
+        .strip(),
+        "cache_note": "cold: DJANGO_PAGE_CACHE=0; warm: DJANGO_PAGE_CACHE=1 after 2 requests per worker",
+    }
+
+
+def main():
+    args = parse_args()
     env = project_env(args.database_url)
     if not args.no_collectstatic:
         prepare_static(env)
@@ -628,26 +678,7 @@ def main():
     )
 
     report = {
-        "meta": {
-            "date": stamp.isoformat(timespec="seconds"),
-            "command": " ".join([sys.executable, *sys.argv]),
-            "database_url": re.sub(r"//[^@/]*@", "//***@", args.database_url),
-            "database_version": targets.pop("database_version"),
-            "vendor": targets.pop("vendor"),
-            "counts": counts,
-            "targets": targets,
-            "workers": args.workers,
-            "duration_s": args.duration,
-            "connections": args.connections,
-            "machine": machine(),
-            "loadavg_at_start": loadavg(),
-            "migrate_s": migrated_s,
-            "git": git_commit(),
-            "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True)
-            .stdout.split("\n")[0]
-            .strip(),
-            "cache_note": "cold: DJANGO_PAGE_CACHE=0; warm: DJANGO_PAGE_CACHE=1 after 2 requests per worker",
-        },
+        "meta": report_meta(args, targets, counts, stamp, migrated_s),
         "modes": {},
     }
     modes = ["cold", "warm"] if args.cache == "both" else [args.cache]
