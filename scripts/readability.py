@@ -12,6 +12,7 @@ import sys
 from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path.cwd()
 sys.path.insert(0, str(ROOT))
@@ -118,46 +119,29 @@ def pages():
     the admin's, by name: lists by their literal paths, details found from the data."""
     from urllib.parse import urlencode
 
-    from django.utils import timezone
-
     from alerts.messages import confirm_token
-    from alerts.models import Subscription
-    from recommendations.models import Chapter, Mission, Recommendation
-    from sources.models import Organisation, SourceDocument, StakeholderResponse
 
-    recommendation = Recommendation.objects.order_by("slug").first()
-    mission = Mission.objects.filter(recommendations__isnull=False).first()
-    source = SourceDocument.objects.filter(capture="captured").first()
-    subscription = Subscription.objects.create(
-        email="reader@example.org", scope="recommendation", slug=recommendation.slug
-    )
-    confirmed = Subscription.objects.create(
-        email="confirmed@example.org",
-        scope="chapter",
-        slug=Chapter.objects.first().slug,
-        confirmed_at=timezone.now(),
-    )
-    hit_word = max(recommendation.title.split(), key=len).strip(",.:;'\"")
-    detail = recommendation.get_absolute_url()
+    found = examples()
+    detail = found.recommendation.get_absolute_url()
     return {
         "home": "/",
         "recommendation list": "/recommendations/",
-        "recommendation list, filtered": f"/recommendations/?mission={mission.slug}",
+        "recommendation list, filtered": f"/recommendations/?mission={found.mission.slug}",
         "recommendation detail": detail,
         "chapter list": "/chapters/",
-        "chapter detail": Chapter.objects.first().get_absolute_url(),
+        "chapter detail": found.chapter.get_absolute_url(),
         "mission list": "/missions/",
-        "mission detail": mission.get_absolute_url(),
+        "mission detail": found.mission.get_absolute_url(),
         "organisation list": "/organisations/",
-        "organisation detail": Organisation.objects.first().get_absolute_url(),
+        "organisation detail": found.organisation.get_absolute_url(),
         "response list": "/responses/",
-        "response detail": StakeholderResponse.objects.first().get_absolute_url(),
+        "response detail": found.response.get_absolute_url(),
         "source list": "/sources/",
-        "source detail": source.get_absolute_url(),
+        "source detail": found.source.get_absolute_url(),
         "key figures": "/key-figures/",
         "timeline": "/timeline/",
         "publications": "/publications/",
-        "search with results": f"/search/?{urlencode({'q': hit_word})}",
+        "search with results": f"/search/?{urlencode({'q': found.hit_word})}",
         "search without results": "/search/?q=xylophonequux",
         "data": "/data/",
         "charts": "/charts/",
@@ -170,17 +154,49 @@ def pages():
         "report thanks": f"/report/thanks/?{urlencode({'page': detail})}",
         "glossary": "/glossary/",
         "cover your tracks": "/cover-your-tracks/",
-        "alert sign-up": f"/alerts/?scope=recommendation&slug={recommendation.slug}",
+        "alert sign-up": f"/alerts/?scope=recommendation&slug={found.recommendation.slug}",
         "alert sign-up for a list": "/alerts/?"
-        + urlencode({"scope": "list", "query": f"mission={mission.slug}"}),
+        + urlencode({"scope": "list", "query": f"mission={found.mission.slug}"}),
         "alert check your email": "/alerts/check-your-email/",
-        "alert unsubscribe": f"/alerts/unsubscribe/{subscription.key}/",
-        "alert confirmed": f"/alerts/confirm/{confirm_token(confirmed)}/",
+        "alert unsubscribe": f"/alerts/unsubscribe/{found.subscription.key}/",
+        "alert confirmed": f"/alerts/confirm/{confirm_token(found.confirmed)}/",
         "alert unsubscribed": "/alerts/unsubscribe/no-such-alert/",
         "alert link problem": "/alerts/confirm/not-a-signed-token/",
         "page not found": "/no-such-page/",
         "API docs": "/api/docs/",
     }
+
+
+def examples():
+    """The records the detail pages show, found in the data; a word of a
+    recommendation's title to search for; and two alert subscriptions, made for the
+    alert pages, one waiting for its confirmation and one confirmed."""
+    from django.utils import timezone
+
+    from alerts.models import Subscription
+    from recommendations.models import Chapter, Mission, Recommendation
+    from sources.models import Organisation, SourceDocument, StakeholderResponse
+
+    recommendation = Recommendation.objects.order_by("slug").first()
+    chapter = Chapter.objects.first()
+    return SimpleNamespace(
+        recommendation=recommendation,
+        chapter=chapter,
+        mission=Mission.objects.filter(recommendations__isnull=False).first(),
+        organisation=Organisation.objects.first(),
+        response=StakeholderResponse.objects.first(),
+        source=SourceDocument.objects.filter(capture="captured").first(),
+        hit_word=max(recommendation.title.split(), key=len).strip(",.:;'\""),
+        subscription=Subscription.objects.create(
+            email="reader@example.org", scope="recommendation", slug=recommendation.slug
+        ),
+        confirmed=Subscription.objects.create(
+            email="confirmed@example.org",
+            scope="chapter",
+            slug=chapter.slug,
+            confirmed_at=timezone.now(),
+        ),
+    )
 
 
 # Pages that answer with another status than 200, as they should.
