@@ -261,7 +261,8 @@ def report_restart(figures, answers, stop_at, stopped_at, start_at, back_at):
     return first_ok is not None and errors_after == 0 and not probe_errors_after
 
 
-def main():
+def parse_args():
+    """The command line, and the tools the run needs, checked."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--connections", type=int, default=64)
@@ -274,19 +275,26 @@ def main():
             raise SystemExit(f"{tool} is not installed")
     if not (VENV / "gunicorn").exists():
         raise SystemExit("gunicorn is not in .venv: .venv/bin/pip install gunicorn")
+    return args
 
-    port = free_port()
+
+def server_env(database, port):
+    """The environment of the manage.py commands and gunicorn: DEBUG off, this
+    run's database, a new secret key, and none of our DJANGO_ settings nor REDIS_URL."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.database}",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
     }
     # The cache is the database's table: what one machine without Redis runs.
     env.pop("REDIS_URL", None)
-    prepare_database(args.database, env)
+    return env
 
+
+def start_server(env):
+    """gunicorn, started, and its log's path."""
     server_log = Path(tempfile.mkdtemp(prefix="soak-")) / "gunicorn.log"
     with server_log.open("w") as log_file:
         server = subprocess.Popen(
@@ -296,12 +304,26 @@ def main():
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
+    return server, server_log
+
+
+def wait_until_serving(server, port, server_log):
+    """Until gunicorn serves the home page; exits if it stops or takes over 60 s."""
+    deadline = time.monotonic() + 60
+    while get(port, "/", timeout=5) != 200:
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"gunicorn did not start: see {server_log}")
+        time.sleep(0.5)
+
+
+def main():
+    args = parse_args()
+    port = free_port()
+    env = server_env(args.database, port)
+    prepare_database(args.database, env)
+    server, server_log = start_server(env)
     try:
-        deadline = time.monotonic() + 60
-        while get(port, "/", timeout=5) != 200:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"gunicorn did not start: see {server_log}")
-            time.sleep(0.5)
+        wait_until_serving(server, port, server_log)
         paths = pages(args.database)
         wrong = {path: status for path in paths if (status := get(port, path)) != 200}
         if wrong:
