@@ -57,6 +57,30 @@ def test_a_second_request_is_a_hit_that_costs_one_query(
     assert second.content == first.content
     assert second["ETag"] == first["ETag"]
     assert "no-cache" in second["Cache-Control"]
+    # The headers the page was sent with, security headers included.
+    for header in [
+        "Content-Type",
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+    ]:
+        assert second[header] == first[header], header
+
+
+def test_an_api_hit_is_its_bytes_alone(
+    reader, recommendation, django_assert_num_queries
+):
+    """An API response is kept as its headers and body: a hit costs what a
+    page's does, not the unpickling of its serializer's records."""
+    first = fetch(reader, "/api/recommendations/")
+    with django_assert_num_queries(1):
+        second = fetch(reader, "/api/recommendations/")
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert second["Content-Type"] == "application/json"
+    assert second["Vary"] == first["Vary"]
 
 
 def test_the_full_query_string_is_part_of_the_key(reader, recommendation):

@@ -25,6 +25,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import (
     get_cache_key,
@@ -73,15 +74,17 @@ class PageCacheMiddleware:
         # When a server first saw this version: a Last-Modified that only moves
         # forward, for clients that revalidate by date.
         last_modified = cache.get_or_set(f"seen:{digest}", lambda: int(time.time()))
-        prefix = f"page:{digest}"
+        prefix = f"body:{digest}"
 
         not_modified = get_conditional_response(request, etag, last_modified)
         if not_modified is not None:
             return self._headers(not_modified, etag, last_modified)
 
         key = get_cache_key(request, prefix, "GET", cache=cache)
-        response = cache.get(key) if key else None
-        if response is not None:
+        kept = cache.get(key) if key else None
+        if kept is not None:
+            headers, content = kept
+            response = HttpResponse(content, headers=headers)
             response["X-Page-Cache"] = "hit"
             return self._headers(response, etag, last_modified)
 
@@ -89,7 +92,9 @@ class PageCacheMiddleware:
         if _cacheable_response(response):
             self._headers(response, etag, last_modified)
             key = learn_cache_key(request, response, TIMEOUT, prefix, cache=cache)
-            cache.set(key, response, TIMEOUT)
+            # Its headers and encoded body, not the response object: a pickled
+            # API response would carry its serializer's data and records along.
+            cache.set(key, (dict(response.items()), response.content), TIMEOUT)
             response["X-Page-Cache"] = "miss"
         return response
 
