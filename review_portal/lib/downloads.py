@@ -147,17 +147,21 @@ def related_values(model, name, *lookups):
     relation = model._meta.get_field(name)
     back = relation.remote_field.name  # the relation's name from the other side
     related = relation.related_model._default_manager
-    one = len(lookups) == 1
+    ordering = [*related.model._meta.ordering, "pk"]
 
     def fetch(pks):
         found = defaultdict(list)
-        ordering = [*related.model._meta.ordering, "pk"]
-        for pk, *values in (
+        rows = (
             related.filter(**{f"{back}__pk__in": pks})
             .order_by(*ordering)
             .values_list(back, *lookups)
-        ):
-            found[pk].append(values[0] if one else tuple(values))
+        )
+        if len(lookups) == 1:
+            for pk, value in rows:
+                found[pk].append(value)
+        else:
+            for row in rows:
+                found[row[0]].append(row[1:])
         return found
 
     return Related(f"{name}:{','.join(lookups)}", fetch)
