@@ -109,11 +109,15 @@ def _organisation_target(record):
 
 
 def _list_target(query):
-    filterset, _ = bind(
+    """The list's Target, or None if a value it was signed up with is no longer an
+    option (a mission removed or renamed): the list would silently widen."""
+    filterset, problems = bind(
         RecommendationFilter,
         QueryDict(query),
         queryset=Recommendation.objects.all(),
     )
+    if problems:
+        return None
     ids = filterset.qs.values_list("pk", flat=True)
     path = reverse("recommendations:recommendation_list")
     return Target(

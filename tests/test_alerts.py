@@ -16,6 +16,7 @@ from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from alerts.messages import CONFIRM_MAX_AGE
 from alerts.models import Subscription
@@ -280,6 +281,24 @@ def test_a_filtered_list_alert_covers_only_what_the_list_shows(
     body = inbox.body(inbox.messages[-1])
     assert "“Inside”" in body
     assert "Outside" not in body
+
+
+def test_a_list_alert_whose_filter_value_is_gone_stops_without_failing(
+    client, inbox, make_recommendation, make_mission, captured_source
+):
+    mission = make_mission(slug="homes")
+    inside = make_recommendation(slug="inside", title="Inside")
+    inside.missions.add(mission)
+    sign_up(client, scope="list", query="mission=homes")
+    client.get(inbox.link(inbox.messages[0], "confirm"))
+    unsubscribe = reverse("alerts:unsubscribe", args=[Subscription.objects.get().key])
+    mission.delete()
+
+    # Widening to every recommendation would send what nobody asked for.
+    add_update(inside, captured_source)
+    send_alerts()
+    assert len(inbox.messages) == 1
+    assert client.get(unsubscribe).status_code == 200
 
 
 @pytest.mark.parametrize(

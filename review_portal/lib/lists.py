@@ -126,8 +126,11 @@ def bind(filterset_class, data=None, **kwargs):
         else:
             reason = " ".join(message for error in errors for message in error)
         problems.append(Problem(name, label, reason))
-    # Valid now: whatever was left of each failing field is known to be good.
-    return filterset_class(data, **kwargs), problems
+    # Valid now: whatever was left of each failing field is known to be good. Validated
+    # here, so that callers can read form.cleaned_data (applied()) before .qs.
+    filterset = filterset_class(data, **kwargs)
+    filterset.is_valid()
+    return filterset, problems
 
 
 CHOICE_ERRORS = {"invalid_choice", "invalid_pk_value", "invalid_list"}
