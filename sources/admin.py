@@ -30,6 +30,7 @@ from sources.models import (
     SourceDocument,
     StakeholderResponse,
 )
+from sources.rereads import Reread
 
 # Tabular inlines show text as short boxes; the full text is on the record's own page.
 COMPACT_TEXT = {
@@ -416,6 +417,19 @@ class CommitmentAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["recommendation", "source", "met_source"]
     raw_id_fields = ["government_update"]
     prepopulated_fields = {"slug": ["promise"]}
+
+
+@admin.register(Reread)
+class RereadAdmin(CuratedAdminMixin, SimpleHistoryAdmin):
+    """Changes our published rules made to a record: the old value, the new one,
+    the reason and the day. They come from fixtures/rereads.json; copy old values and
+    reasons from docs/public-record-coverage.md, never from memory."""
+
+    list_display = ["__str__", "recommendation", "made_on"]
+    list_filter = ["field", "made_on"]
+    search_fields = ["slug", "record", "reason", "recommendation__title"]
+    list_select_related = ["recommendation"]
+    autocomplete_fields = ["recommendation", "response"]
 
 
 @admin.register(ChapterTitle)

@@ -23,6 +23,7 @@ from sources.models import (
     SourceDocument,
     StakeholderResponse,
 )
+from sources.rereads import Reread
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +46,22 @@ ADMIN_MODELS = [
     "sources/loadedrecord",
     "sources/correction",
     "sources/commitment",
+    "sources/reread",
 ]
 
 MISSING = "words nobody said"
+
+
+def add_reread(slug, recommendation):
+    return Reread.objects.create(
+        slug=slug,
+        recommendation=recommendation,
+        field="position",
+        old_value="accepted",
+        new_value="under_consideration",
+        reason="A promise to consult is under consideration under our rules",
+        made_on=datetime.date(2026, 12, 4),
+    )
 
 
 @pytest.fixture
@@ -140,6 +154,7 @@ def records(
     LoadedRecord.objects.create(
         model="recommendations.review", key="test-review", digest="0" * 64
     )
+    add_reread("a-re-reading", recommendation)
     Correction.objects.create(
         page="/chapters/chapter-one/",
         record_model="recommendations.chapter",
@@ -223,6 +238,7 @@ def add_rows(
         LoadedRecord.objects.create(
             model="recommendations.review", key=f"review-{n}", digest="1" * 64
         )
+        add_reread(f"re-reading-{n}", recommendation)
         Correction.objects.create(
             page=f"/chapters/chapter-{n}/",
             record_model="recommendations.chapter",
@@ -351,6 +367,7 @@ def test_curators_group_permissions(curator_client):
     assert user.has_perm("sources.delete_citation")
     assert user.has_perm("sources.change_sourcedocument")
     assert not user.has_perm("sources.delete_sourcedocument")
+    assert user.has_perm("sources.change_reread")
     assert user.has_perm("sources.view_loadedrecord")
     assert not user.has_perm("sources.change_loadedrecord")
     assert not any(perm.startswith("auth.") for perm in user.get_all_permissions())
@@ -605,3 +622,11 @@ def test_citation_must_support_exactly_one_record(
     response = admin_client.post("/admin/sources/citation/add/", data)
     assertContains(response, "A citation supports exactly one record")
     assert not Citation.objects.exists()
+
+
+def test_curator_sees_the_re_readings_under_our_rules(curator_client, recommendation):
+    reread = add_reread("a-re-reading", recommendation)
+    listing = curator_client.get("/admin/sources/reread/?q=consult")
+    assertContains(listing, "Accepted → Under consideration")
+    change = curator_client.get(f"/admin/sources/reread/{reread.pk}/change/")
+    assertContains(change, "A promise to consult")
