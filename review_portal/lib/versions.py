@@ -112,8 +112,10 @@ def install_triggers(using="default"):
                 f"INSERT INTO {CHANGES} DEFAULT VALUES; RETURN NULL; END$$"
             )
             for table in tables:
+                # Not CREATE OR REPLACE TRIGGER, which needs PostgreSQL 14.
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {table}")
                 cursor.execute(
-                    f"CREATE OR REPLACE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR "
+                    f"CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR "
                     f"DELETE OR TRUNCATE ON {table} "
                     f"FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER}()"
                 )
