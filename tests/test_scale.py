@@ -105,9 +105,10 @@ def test_every_page_makes_the_same_queries_at_62_and_620(small_and_large):
     assert {name: small[name][1] for name in fixed} == {
         name: large[name][1] for name in fixed
     }
-    # The site search fetches the records on its page with one query per kind
-    # among them (recommendations, responses, sources, organisations), so its count
-    # depends on the mix shown, never on the number of rows.
+    # The site search counts the matches (one query), ranks the page's best (one),
+    # then fetches the records on its page with one query per kind among them
+    # (recommendations, responses, sources, organisations), so its count depends
+    # on the mix shown, never on the number of rows.
     for counts in small_and_large:
         assert counts["search"][1] <= 2 + 4
 

@@ -382,17 +382,19 @@ def test_search_page_query_count_is_flat(
     client, make_zebras, django_assert_num_queries
 ):
     make_zebras(3)
-    # 1: every match of every kind with its rank (one UNION); 2-5: the page's
+    # 1: the matches of each kind, counted (one UNION); 2: each kind's best up to
+    # the page's end, with their ranks (one UNION); 3-6: the page's
     # recommendations, responses (joined to their organisations), sources and
     # organisations, each with its snippet.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get("/search/", {"q": "zebras"})
-    # 1: every match; 2: the page's recommendations with their snippets.
-    with django_assert_num_queries(2):
+    # 1: the counts; 2: the page's best recommendations; 3: their records and
+    # snippets.
+    with django_assert_num_queries(3):
         client.get("/search/", {"q": "zebras", "kind": "recommendation"})
 
     make_zebras(3)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get("/search/", {"q": "zebras"})
 
 

@@ -32,6 +32,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connections
 from django.db.models import (
+    Count,
     Expression,
     F,
     FloatField,
@@ -146,8 +147,9 @@ class Hit:
 
 
 class SearchResults(Sequence):
-    """Every match, best first. Cheap to count and slice: a slice (a page) fetches
-    its records and snippets then, with one query per kind on it."""
+    """Hits, best first, already found (`forgiving_search()`'s any-word results
+    following the all-words ones). Cheap to count and slice: a slice (a page)
+    fetches its records and snippets then, with one query per kind on it."""
 
     def __init__(self, query: str, hits: list[Hit], counts: Counter | None = None):
         self.query = query
@@ -174,26 +176,88 @@ class SearchResults(Sequence):
         return [(k, self.counts[k.key]) for k in KINDS.values() if self.counts[k.key]]
 
 
+class Matches(SearchResults):
+    """Every record of the given kinds matching `query`, best first, left in the
+    database: counted by one COUNT query, and a slice ranked and cut there (each
+    kind's best up to the slice's end, merged), so that a page costs what it
+    shows, not the hundreds of thousands of matches a common word has."""
+
+    def __init__(self, query: str, keys: list[str], counted_by=None):
+        self.query = query
+        self.keys = keys
+        self._counted_by = counted_by
+
+    @cached_property
+    def counts(self) -> Counter:
+        """Matches of each kind; of every kind searched, also for `of_kind()`."""
+        if self._counted_by is not None:
+            return self._counted_by.counts
+        rows = [
+            ranked(KINDS[key].model.objects.all(), self.query)
+            .order_by()
+            .values(searched_kind=Value(key))
+            .annotate(matches=Count("pk"))
+            .values_list("searched_kind", "matches")
+            for key in self.keys
+        ]
+        union = rows[0].union(*rows[1:], all=True) if len(rows) > 1 else rows[0]
+        return Counter(dict(union))
+
+    def __len__(self):
+        return sum(self.counts[key] for key in self.keys)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            return _fetch(self.query, self._best(stop)[start:stop:step])
+        return self[index : index + 1 or None][0]
+
+    @cached_property
+    def _hits(self):
+        return self._best(None)
+
+    def _best(self, limit: int | None) -> list[Hit]:
+        """The best `limit` hits (all if None) of the kinds searched: one statement,
+        each kind's best `limit` in its own (ranked) order, merged. By hand because
+        Django cannot UNION sliced querysets on SQLite."""
+        if limit == 0:
+            return []
+        parts, params = [], []
+        for key in self.keys:
+            rows = ranked(KINDS[key].model.objects.all(), self.query).values_list(
+                Value(key), "pk", "search_rank"
+            )[:limit]
+            if rows.query.is_empty():  # nothing FTS5 can search for
+                continue
+            sql, part_params = rows.query.sql_with_params()
+            parts.append(f"SELECT * FROM ({sql}) AS best_{key}")
+            params.extend(part_params)
+        if not parts:
+            return []
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            hits = [
+                Hit(KINDS[key], pk, rank * KINDS[key].weight)
+                for key, pk, rank in cursor.fetchall()
+            ]
+        # Ties (common in FTS5 for words found in most records) keep a stable order.
+        hits.sort(key=lambda hit: (-hit.rank, hit.kind.code, hit.pk))
+        return hits if limit is None else hits[:limit]
+
+    def of_kind(self, key: str) -> "SearchResults":
+        """The matches of one kind; `counts` still counts every kind."""
+        return Matches(self.query, [key], counted_by=self)
+
+
 def search(query: str, kinds=None) -> SearchResults:
     """Records of the given kinds (keys of KINDS; all by default) matching `query`.
 
-    One query finds and ranks every match (a UNION of each kind's `ranked()`);
-    records and snippets are fetched only for the slice that is shown."""
+    Nothing is run until the results are counted or sliced: see `Matches`."""
     query = clean_query(query)
     keys = list(KINDS) if kinds is None else list(kinds)
     if not _has_terms(query) or not keys:
         return SearchResults(query, [])
-    rows = [
-        ranked(KINDS[key].model.objects.all(), query)
-        .order_by()
-        .values_list(Value(key), "pk", "search_rank")
-        for key in keys
-    ]
-    union = rows[0].union(*rows[1:], all=True) if len(rows) > 1 else rows[0]
-    hits = [Hit(KINDS[key], pk, rank * KINDS[key].weight) for key, pk, rank in union]
-    # Ties (common in FTS5 for words found in most records) keep a stable order.
-    hits.sort(key=lambda hit: (-hit.rank, hit.kind.code, hit.pk))
-    return SearchResults(query, hits)
+    return Matches(query, keys)
 
 
 def ranked(queryset: QuerySet, query: str) -> QuerySet:
