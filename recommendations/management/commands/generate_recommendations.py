@@ -408,9 +408,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             counts = self.generate(review, max(0, n - existing))
         generated = time.monotonic()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        # Statistics for the planner; on PostgreSQL also the visibility map, without
+        # which the indexes are not read alone (index-only scans) until autovacuum
+        # runs, and it may be off. VACUUM runs outside a transaction (autocommit).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE"
+            )
         self.check_tracking()
         counts["recommendations (all)"] = Recommendation.objects.count()
         self.stdout.write(
