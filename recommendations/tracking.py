@@ -201,9 +201,13 @@ class RecommendationCount:
         return max(self.stated - self.identified, 0)
 
 
-def recommendation_count(review) -> RecommendationCount:
-    rows = Recommendation.objects.values_list("kind").annotate(n=Count("pk"))
-    by_kind = Counter(dict(rows.order_by()))
+def recommendation_count(review, by_kind=None) -> RecommendationCount:
+    """`by_kind`: {kind: number} of every record, when already counted (the
+    unfiltered list's kind facet); otherwise one query counts them."""
+    if by_kind is None:
+        rows = Recommendation.objects.values_list("kind").annotate(n=Count("pk"))
+        by_kind = rows.order_by()
+    by_kind = Counter(dict(by_kind))
     return RecommendationCount(
         stated=review.stated_recommendation_count if review else None,
         identified=by_kind[RecommendationKind.RECOMMENDATION],

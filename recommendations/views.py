@@ -40,6 +40,7 @@ from review_portal.lib.lists import (
     FacetedListView,
     Option,
     Problem,
+    applied,
     filtered_except,
     quoted,
 )
@@ -365,8 +366,18 @@ class RecommendationListView(FacetedListView):
         # Promised dates are computed against today, not stored, so their counts
         # are made here rather than by count_facets().
         context["facets"] = [*context["facets"], commitment_facet(self.filterset)]
-        context["count"] = tracking.recommendation_count(Review.objects.first())
+        context["count"] = tracking.recommendation_count(
+            Review.objects.first(), self.every_kind_counted(context["facets"])
+        )
         return context
+
+    def every_kind_counted(self, facets):
+        """The kind facet's counts when no other filter narrows the list: then they
+        count every record, so the honest count needs no query of its own."""
+        if any(value.name != "kind" for value in applied(self.filterset)):
+            return None
+        kinds = next(facet for facet in facets if facet.name == "kind")
+        return {option.value: option.count for option in kinds.options}
 
 
 def commitment_facet(filterset):
