@@ -132,9 +132,10 @@ def install_triggers(using="default"):
 
 
 def _install_after_migrate(sender, using, **kwargs):
-    # post_migrate is sent once for each app, every table made by then: once is
-    # enough.
-    if sender is list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once for each app with models, every table made by then:
+    # once, for the last of them, is enough.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is with_models[-1]:
         install_triggers(using)
 
 
