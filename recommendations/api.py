@@ -6,7 +6,9 @@
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
+from django.utils.formats import date_format
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 
 from recommendations.filters import (
     DiscrepancyFilter,
@@ -33,7 +35,16 @@ from review_portal.lib.api import (
     api_url,
     slug_of,
 )
-from sources.rereads import raise_if_removed
+from sources.rereads import Reread
+
+
+class Gone(APIException):
+    """410, in the API's error shape: a recommendation removed under our rules
+    (sources.rereads), with when and why."""
+
+    status_code = 410
+    default_detail = "This record was removed."
+    default_code = "gone"
 
 
 class ReviewSerializer(PublicSerializer):
@@ -332,8 +343,13 @@ class RecommendationViewSet(PublicViewSet):
             # as its page did (Recommendation.objects.absorbing()).
             absorbed = Recommendation.objects.absorbing(kwargs["slug"])
             if absorbed is None:
-                raise_if_removed(kwargs["slug"])  # 410 Gone, with when and why
-                raise
+                removal = Reread.objects.removal(kwargs["slug"])
+                if removal is None:
+                    raise
+                raise Gone(
+                    f"This recommendation was removed on "
+                    f"{date_format(removal.made_on, 'j F Y')}: {removal.reason}."
+                ) from None
             url = reverse("api:recommendation-detail", args=[absorbed.slug])
             query = request.META.get("QUERY_STRING", "")
             return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)

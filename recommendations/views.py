@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.generic import DetailView, ListView
 
@@ -53,7 +54,7 @@ from sources.models import (
     SourceDocument,
     StakeholderResponse,
 )
-from sources.rereads import removed_recommendation
+from sources.rereads import Reread
 
 
 class ChapterListView(ListView):
@@ -131,10 +132,18 @@ class RecommendationDetailView(DetailView):
         except Http404:
             # A duplicate merged into another record: its address moved for good.
             absorbed = Recommendation.objects.absorbing(kwargs["slug"])
-            if absorbed is None:
-                # Removed under our rules: 410 Gone, with when and why.
-                return removed_recommendation(request, kwargs["slug"])
-            return redirect(absorbed, permanent=True)
+            if absorbed is not None:
+                return redirect(absorbed, permanent=True)
+            # Removed under our rules: 410 Gone, with when and why.
+            removal = Reread.objects.removal(kwargs["slug"])
+            if removal is None:
+                raise
+            return TemplateResponse(
+                request,
+                "recommendations/removed.html",
+                {"removal": removal},
+                status=410,
+            )
 
     def get_queryset(self):
         responses = StakeholderResponse.objects.select_related(

@@ -7,14 +7,12 @@ a person named, a chapter's basis; and dropped the government updates and the on
 recommendation that no excerpt supports. Each such change is a `Reread`, shown in the
 record's history, on its page ("How this was re-read"), in What's changed and the
 feeds. A re-reading with field "recommendation" is a recommendation removed whole:
-its address answers 410 Gone with the reason (`removed_recommendation()`)."""
+its address answers 410 Gone with the reason, on its page (recommendations.views)
+and in the API (recommendations.api), both found by `Reread.objects.removal()`."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import Http404
-from django.template.response import TemplateResponse
 from django.utils.formats import date_format
-from rest_framework.exceptions import APIException
 from simple_history.models import HistoricalRecords
 
 from recommendations.models import (
@@ -169,31 +167,3 @@ class Reread(NaturalSlugMixin, Curated):
     def event(self):
         """The sentence, the day and the reason, for the change log and feeds."""
         return f"{self.sentence}, {date_format(self.made_on, 'j F Y')}: {self.reason}"
-
-
-class Gone(APIException):
-    status_code = 410
-    default_detail = "This record was removed."
-    default_code = "gone"
-
-
-def removed_recommendation(request, slug):
-    """410 Gone, with when and why, for a recommendation removed under our rules;
-    raises Http404 if `slug` was never one."""
-    removal = Reread.objects.removal(slug)
-    if removal is None:
-        raise Http404
-    return TemplateResponse(
-        request, "recommendations/removed.html", {"removal": removal}, status=410
-    )
-
-
-def raise_if_removed(slug):
-    """For the API: raise 410 Gone, saying when and why, if the recommendation
-    `slug` was removed under our rules; return if it never was one."""
-    removal = Reread.objects.removal(slug)
-    if removal is not None:
-        raise Gone(
-            f"This recommendation was removed on "
-            f"{date_format(removal.made_on, 'j F Y')}: {removal.reason}."
-        )
